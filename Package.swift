@@ -1,0 +1,69 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "hpo",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hpo", targets: ["hpo"]),
+        .executable(name: "hpo-bench", targets: ["hpo-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .target(name: "HPOCore", swiftSettings: strict),
+        .target(name: "HPOAlgorithms", dependencies: ["HPOCore"], swiftSettings: strict),
+        .target(
+            name: "HPOStorage",
+            dependencies: ["HPOCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "HPOTraining", dependencies: ["HPOCore", "COpenBLAS"], swiftSettings: strict),
+        .target(name: "HPOConfig", dependencies: ["HPOCore", "Yams"], swiftSettings: strict),
+        .target(
+            name: "HPORuntime",
+            dependencies: [
+                "HPOCore", "HPOAlgorithms", "HPOStorage", "HPOTraining", "HPOConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "hpo",
+            dependencies: [
+                "HPORuntime", "HPOConfig", "HPOStorage", "HPOCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "hpo-bench",
+            dependencies: ["HPOCore", "HPOAlgorithms", "HPOStorage", "HPORuntime", "HPOTraining"],
+            swiftSettings: strict
+        ),
+        .target(name: "HPOTestSupport", dependencies: ["HPOCore"], swiftSettings: strict),
+        .testTarget(name: "HPOCoreTests", dependencies: ["HPOCore", "HPOTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HPOAlgorithmsTests",
+            dependencies: ["HPOAlgorithms", "HPOTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "HPOStorageTests", dependencies: ["HPOStorage", "HPOTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining", "HPOTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HPOConfigTests", dependencies: ["HPOConfig", "HPOTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HPORuntimeTests", dependencies: ["HPORuntime", "HPOTestSupport"], swiftSettings: strict),
+        .testTarget(name: "hpoTests", dependencies: ["HPOTestSupport"], swiftSettings: strict),
+    ]
+)
