@@ -34,7 +34,7 @@ let package = Package(
         .target(
             name: "HPORuntime",
             dependencies: [
-                "HPOCore", "HPOAlgorithms", "HPOStorage", "HPOTraining", "HPOConfig",
+                "HPOCore", "HPOAlgorithms", "HPOStorage", "HPOTraining", "HPOConfig", "COpenBLAS",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
