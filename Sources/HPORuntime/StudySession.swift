@@ -1,0 +1,217 @@
+import Foundation
+import HPOCore
+import Synchronization
+
+/// One study opened on a storage: creates it or continues it, and asks, reports and tells its trials.
+/// Shared by `hpo run` (many trials, in-process trainers) and by the ask/tell/report commands.
+public final class StudySession: Sendable {
+    public let spec: StudySpec
+    public let storage: any StudyStorage
+    public let study: StudyRecord
+    /// The study's seed: the study file's, or one drawn at creation and stored with the study.
+    public let seed: UInt64
+    let sampler: any Sampler
+    let scheduler: any TrialScheduler
+    let cache: StudyCache
+
+    /// System attribute keys hpo stores with a study.
+    public enum Key {
+        public static let seed = "hpo:seed"
+        public static let definition = "hpo:definition"
+        public static let definitionHash = "hpo:definition_hash"
+        public static let failReason = "fail_reason"
+    }
+
+    /// Opens the study named in `spec`, creating it with `systemAttributes` when it does not exist.
+    public init(
+        spec: StudySpec, storage: any StudyStorage, systemAttributes: [String: JSONValue] = [:]
+    ) throws {
+        self.spec = spec
+        self.storage = storage
+        var record = try storage.study(named: spec.name)
+        if record == nil {
+            var attributes = systemAttributes
+            let seed = spec.sampler.seed ?? UInt64.random(in: 0...UInt64(Int64.max))
+            attributes[Key.seed] = .integer(Int(truncatingIfNeeded: seed))
+            do {
+                record = try storage.createStudy(
+                    name: spec.name, direction: spec.direction, systemAttributes: attributes)
+            } catch StorageError.studyExists {
+                record = try storage.study(named: spec.name)
+            }
+        }
+        guard let record else { throw StorageError.studyNotFound(spec.name) }
+        if record.direction != spec.direction {
+            throw RuntimeError.directionMismatch(
+                study: spec.name, stored: record.direction, requested: spec.direction)
+        }
+        var seed = spec.sampler.seed
+        if seed == nil, case .integer(let stored)? = record.systemAttributes[Key.seed] {
+            seed = UInt64(bitPattern: Int64(stored))
+        }
+        if seed == nil {
+            // A study created by another program: derive a seed from its name and keep it.
+            let derived = UInt64(truncatingIfNeeded: Self.stableHash(spec.name))
+            try storage.setStudySystemAttribute(
+                Key.seed, .integer(Int(truncatingIfNeeded: derived)), of: record.id)
+            seed = derived
+        }
+        self.study = record
+        self.seed = seed ?? 0
+        self.sampler = Components.sampler(for: spec.sampler)
+        self.scheduler = Components.scheduler(for: spec.scheduler)
+        self.cache = StudyCache(direction: spec.direction)
+        try cache.refresh(from: storage, study: record.id)
+    }
+
+    /// The trials of the study as last read.
+    public var history: TrialHistory { cache.history }
+
+    /// Re-reads what may have changed in storage (trials of other processes).
+    public func refresh() throws {
+        try cache.refresh(from: storage, study: study.id)
+    }
+
+    /// How much of `budget.n_trials` is used: every trial that is not WAITING, where a failed trial that was
+    /// retried counts once together with its retry.
+    public var trialsCounted: Int {
+        let trials = cache.history.trials
+        let retries = trials.filter { $0.systemAttributes["failed_trial"] != nil }.count
+        return trials.filter { $0.state != .waiting }.count - retries
+    }
+
+    /// Starts a new trial: a WAITING one (enqueued or retried) if there is one, else the sampler's proposal.
+    /// One storage transaction.
+    public func ask() throws -> Trial {
+        try refresh()
+        if let waiting = try storage.claimWaitingTrial(in: study.id) {
+            cache.update([waiting])
+            return waiting
+        }
+        let history = cache.history
+        let number = history.trials.count
+        var generator = SeededGenerator(seed: seed, trialNumber: number)
+        let assignment = try sampler.suggest(
+            trialNumber: number, in: spec.space, history: history, using: &generator)
+        var params: [String: Double] = [:]
+        var distributions: [String: Distribution] = [:]
+        for parameter in spec.space.parameters {
+            guard let value = assignment[parameter.name] else { continue }
+            guard let internalValue = parameter.distribution.internalValue(of: value) else {
+                throw RuntimeError.invalidProposal(parameter: parameter.name, value: value.description)
+            }
+            params[parameter.name] = internalValue
+            distributions[parameter.name] = parameter.distribution
+        }
+        let trial = try storage.createTrial(
+            in: study.id, NewTrial(state: .running, params: params, distributions: distributions))
+        cache.update([trial])
+        return trial
+    }
+
+    /// Records the value of `step` for a running trial and returns the scheduler's decision. The value and
+    /// the scheduler's attributes are stored in one transaction.
+    public func report(trial id: TrialID, step: Int, value: Double) throws -> SchedulerDecision {
+        guard var trial = try cache.trial(id) ?? storage.trial(id) else {
+            throw StorageError.trialNotFound("with id \(id)")
+        }
+        guard trial.state == .running else {
+            throw StorageError.trialNotRunning(number: trial.number, state: trial.state)
+        }
+        if trial.intermediateValues[step] == nil { trial.intermediateValues[step] = value }
+        var history = cache.history
+        if let index = history.trials.firstIndex(where: { $0.id == id }) {
+            history.trials[index] = trial
+        } else {
+            history.trials.append(trial)
+        }
+        let outcome = scheduler.decide(for: trial, studyName: spec.name, history: history)
+        try storage.recordReport(
+            step: step, value: value, systemAttributes: outcome.systemAttributes, of: id)
+        let attributes = outcome.systemAttributes
+        cache.modify(id) { cached in
+            if cached.intermediateValues[step] == nil { cached.intermediateValues[step] = value }
+            cached.systemAttributes.merge(attributes) { _, new in new }
+        }
+        return outcome.decision
+    }
+
+    /// Finishes a running trial. A PRUNED trial without a value takes its last reported value (as Optuna
+    /// records it); a COMPLETE trial needs a finite value.
+    public func tell(
+        trial id: TrialID, state: TrialState, value: Double?, failReason: String? = nil,
+        userAttributes: [String: JSONValue] = [:]
+    ) throws {
+        guard let trial = try storage.trial(id) else { throw StorageError.trialNotFound("with id \(id)") }
+        guard trial.state == .running else {
+            throw StorageError.trialNotRunning(number: trial.number, state: trial.state)
+        }
+        var value = value
+        var state = state
+        var reason = failReason
+        switch state {
+        case .complete:
+            guard let finite = value, finite.isFinite else {
+                state = .fail
+                reason = reason ?? "the objective returned \(value.map { "\($0)" } ?? "no value"), not a finite number"
+                value = nil
+                break
+            }
+            value = finite
+        case .pruned:
+            if value == nil, let step = trial.lastStep, let last = trial.intermediateValues[step], !last.isNaN {
+                value = last
+            }
+            if let pruned = value, pruned.isNaN { value = nil }
+        case .fail:
+            value = nil
+        case .running, .waiting:
+            throw RuntimeError.notAFinalState(state)
+        }
+        if let reason {
+            try storage.setTrialSystemAttributes([Key.failReason: .string(reason)], of: id)
+        }
+        try storage.finishTrial(id, state: state, value: value, userAttributes: userAttributes)
+        if let finished = try storage.trial(id) { cache.update([finished]) }
+    }
+
+    /// The generator seed handed to a trainer for trial `number` (independent of the sampler's stream).
+    public func trainerSeed(forTrial number: Int) -> UInt64 {
+        var generator = SeededGenerator(seed: seed, trialNumber: number, stream: 1)
+        return generator.next()
+    }
+
+    /// FNV-1a of a string: stable across runs and platforms.
+    static func stableHash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash & 0x7fff_ffff_ffff_ffff
+    }
+}
+
+/// Errors of the runtime, with messages for the user.
+public enum RuntimeError: Error, Sendable, CustomStringConvertible {
+    case directionMismatch(study: String, stored: StudyDirection, requested: StudyDirection)
+    case invalidProposal(parameter: String, value: String)
+    case notAFinalState(TrialState)
+    case noTrainer(study: String)
+    case interrupted
+
+    public var description: String {
+        switch self {
+        case .directionMismatch(let study, let stored, let requested):
+            return "study '\(study)' is stored with direction \(stored.rawValue), the study file says \(requested.rawValue)"
+        case .invalidProposal(let parameter, let value):
+            return "the sampler proposed \(value) for '\(parameter)', which is outside its domain"
+        case .notAFinalState(let state):
+            return "\(state.rawValue) is not a final state: use complete, pruned or fail"
+        case .noTrainer(let study):
+            return "study '\(study)' has no trainer: drive it from outside with `hpo ask` and `hpo tell`"
+        case .interrupted:
+            return "interrupted"
+        }
+    }
+}

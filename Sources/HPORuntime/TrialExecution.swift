@@ -1,0 +1,98 @@
+import Foundation
+import HPOCore
+import Synchronization
+
+/// The reporter handed to a trainer for one trial: stores each report through the session and remembers
+/// whether the scheduler stopped the trial.
+final class SessionReporter: TrialReporter {
+    private struct State {
+        var pruned = false
+        var lastValue: Double?
+        var userAttributes: [String: JSONValue] = [:]
+        var reportError: String?
+    }
+
+    let session: StudySession
+    let trial: Trial
+    let seed: UInt64
+    private let cancellation: RunFlag
+    private let state = Mutex(State())
+
+    init(session: StudySession, trial: Trial, cancellation: RunFlag) {
+        self.session = session
+        self.trial = trial
+        self.seed = session.trainerSeed(forTrial: trial.number)
+        self.cancellation = cancellation
+    }
+
+    var trialNumber: Int { trial.number }
+    var isCancelled: Bool { cancellation.isSet }
+
+    func report(step: Int, value: Double) -> SchedulerDecision {
+        do {
+            let decision = try session.report(trial: trial.id, step: step, value: value)
+            state.withLock { state in
+                state.lastValue = value
+                if decision == .prune { state.pruned = true }
+            }
+            return decision
+        } catch {
+            state.withLock { $0.reportError = "\(error)" }
+            return .prune
+        }
+    }
+
+    func setUserAttribute(_ key: String, _ value: JSONValue) {
+        state.withLock { $0.userAttributes[key] = value }
+    }
+
+    var wasPruned: Bool { state.withLock { $0.pruned } }
+    var reportError: String? { state.withLock { $0.reportError } }
+    var userAttributes: [String: JSONValue] { state.withLock { $0.userAttributes } }
+}
+
+/// A flag set once and read from any thread (stop requests, cancellation).
+public final class RunFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    public init() {}
+    public var isSet: Bool { value.load(ordering: .relaxed) }
+    public func set() { value.store(true, ordering: .relaxed) }
+}
+
+extension StudySession {
+    /// Trains one trial on the calling thread (a pool thread) and finishes it in storage.
+    /// A trainer that throws or returns a non-finite value makes a FAIL trial; the study goes on.
+    func execute(_ trial: Trial, trainer: any Trainer, cancellation: RunFlag) -> Trial {
+        let reporter = SessionReporter(session: self, trial: trial, cancellation: cancellation)
+        var state = TrialState.complete
+        var value: Double?
+        var reason: String?
+        do {
+            let result = try trainer.train(trial.assignment, reporter: reporter)
+            if let error = reporter.reportError {
+                state = .fail
+                reason = "could not record a report: \(error)"
+            } else if reporter.wasPruned {
+                state = .pruned
+                value = result.isNaN ? nil : result
+            } else if result.isFinite {
+                value = result
+            } else {
+                state = .fail
+                reason = "the trainer returned \(result), not a finite number"
+            }
+        } catch {
+            state = .fail
+            reason = "\(error)"
+        }
+        do {
+            try tell(
+                trial: trial.id, state: state, value: value, failReason: reason,
+                userAttributes: reporter.userAttributes)
+        } catch {
+            // The trial could not be finished (storage gone, or finished elsewhere): it stays as stored,
+            // and a later run recovers it through its heartbeat.
+        }
+        return (try? storage.trial(trial.id)) ?? trial
+    }
+}

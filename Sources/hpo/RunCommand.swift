@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import HPOCore
+import HPOStorage
+import HPORuntime
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Sweep a study: create it or continue it until its budget (n_trials is the study's total).")
+
+    @Argument(help: "The study file (YAML), then Hydra-style overrides: group=option, a.b=value, +a.b=value, ~a.b.")
+    var studyFile: String
+
+    @Argument(help: "Overrides applied to the study file.")
+    var overrides: [String] = []
+
+    @OptionGroup var storageOptions: StorageOptions
+
+    @Option(help: "Trainer threads (default: the study's budget.workers).")
+    var workers: Int?
+
+    @Option(name: .customLong("n-trials"), help: "The study's total number of trials (default: budget.n_trials).")
+    var nTrials: Int?
+
+    @Option(help: "Stop starting trials after this long: 90s, 30m, 2h (default: budget.timeout).")
+    var timeout: String?
+
+    @Option(name: .customLong("config-dir"), help: "Where config groups live (default: configs/ near the study).")
+    var configDirectory: String?
+
+    @Flag(name: .customLong("print-config"), help: "Print the composed study and exit.")
+    var printConfig = false
+
+    func run() async throws {
+        try await failing {
+            let loaded = try loadStudy(path: studyFile, overrides: overrides, configDirectory: configDirectory)
+            if printConfig {
+                print(loaded.composedText)
+                return
+            }
+            guard let trainerSpec = loaded.spec.trainer else {
+                throw RuntimeError.noTrainer(study: loaded.spec.name)
+            }
+            if let workers, workers < 1 { throw CommandError("--workers: must be an integer >= 1") }
+            if let nTrials, nTrials < 1 { throw CommandError("--n-trials: must be an integer >= 1") }
+            let timeoutSeconds = try timeout.map { try parseDurationOption($0) } ?? loaded.spec.budget.timeout
+            let trainer = try makeTrainer(trainerSpec, loaded: loaded)
+            let storage = try openStorage(storageOptions.storage)
+            let session = try StudySession(
+                spec: loaded.spec, storage: storage, systemAttributes: loaded.systemAttributes)
+            let options = StudyRunner.Options(
+                workers: workers ?? loaded.spec.budget.workers,
+                nTrials: nTrials ?? loaded.spec.budget.nTrials,
+                timeout: timeoutSeconds)
+            if options.nTrials == nil, options.timeout == nil {
+                throw CommandError(
+                    "\(studyFile): budget: set budget.n_trials or budget.timeout (or --n-trials / --timeout)")
+            }
+            let runner = StudyRunner(session: session, trainer: trainer, options: options)
+            let pool = TrainerPool(threads: options.workers)
+            defer { pool.shutdown() }
+            let progress = ProgressDisplay(
+                interactive: isatty(STDERR_FILENO) == 1, space: loaded.spec.space, direction: loaded.spec.direction)
+            let signals = SignalHandler {
+                runner.requestStop()
+                progress.note("stopping: no new trials; running trials finish (Ctrl-C again to quit now)")
+            }
+            defer { signals.cancel() }
+            let summary = try await runner.run(pool: pool) { event in progress.handle(event) }
+            progress.finish()
+            print(summaryText(summary, space: loaded.spec.space))
+        }
+    }
+}
+
+func summaryText(_ summary: RunSummary, space: SearchSpace) -> String {
+    var lines = [
+        "study \(summary.studyName): \(summary.trialsRun) trials run now, \(summary.totalTrials) in all "
+            + "(\(summary.stopReason), \(formatDuration(summary.elapsed)))"
+    ]
+    if let best = summary.best, let value = best.value {
+        lines.append("best trial \(best.number): value \(value) params \(paramsJSON(best, space: space))")
+        for (key, attribute) in best.userAttributes.sorted(by: { $0.key < $1.key }) {
+            lines.append("  \(key): \(attribute.jsonText)")
+        }
+    } else {
+        lines.append("no trial has completed yet")
+    }
+    return lines.joined(separator: "\n")
+}
+
+func parseDurationOption(_ text: String) throws -> Double {
+    guard let seconds = parseDuration(text) else {
+        throw CommandError("--timeout: '\(text)' is not a duration; expected e.g. 90s, 30m, 2h or 1h30m")
+    }
+    return seconds
+}
+
+/// `90`, `90s`, `30m`, `2h`, `1h30m`, `500ms` → seconds.
+func parseDuration(_ text: String) -> Double? {
+    let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+    if let plain = Double(trimmed) { return plain >= 0 ? plain : nil }
+    var total = 0.0
+    var number = ""
+    var index = trimmed.startIndex
+    var sawUnit = false
+    while index < trimmed.endIndex {
+        let character = trimmed[index]
+        if character.isNumber || character == "." {
+            number.append(character)
+            index = trimmed.index(after: index)
+            continue
+        }
+        var unit = ""
+        while index < trimmed.endIndex, trimmed[index].isLetter {
+            unit.append(trimmed[index])
+            index = trimmed.index(after: index)
+        }
+        guard let value = Double(number) else { return nil }
+        let scale: Double
+        switch unit {
+        case "ms": scale = 0.001
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
+        case "d": scale = 86400
+        default: return nil
+        }
+        total += value * scale
+        number = ""
+        sawUnit = true
+    }
+    return sawUnit && number.isEmpty ? total : nil
+}
+
+func formatDuration(_ seconds: TimeInterval) -> String {
+    if seconds < 60 { return String(format: "%.1fs", seconds) }
+    let whole = Int(seconds.rounded())
+    if whole < 3600 { return String(format: "%dm%02ds", whole / 60, whole % 60) }
+    return String(format: "%dh%02dm%02ds", whole / 3600, (whole % 3600) / 60, whole % 60)
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// Runs the built `hpo` binary as a user would, in a fresh working directory.
+struct CLIHarness {
+    let directory: URL
+    let binary: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("hpo-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        binary = try Self.findBinary()
+    }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+
+    /// `$HPO_BIN`, else the `hpo` built next to the test bundle, else `.build/debug/hpo`.
+    static func findBinary() throws -> URL {
+        if let path = ProcessInfo.processInfo.environment["HPO_BIN"] {
+            return URL(fileURLWithPath: path, relativeTo: repositoryRoot)
+        }
+        var candidates: [URL] = []
+        for bundle in Bundle.allBundles {
+            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("hpo"))
+        }
+        candidates.append(repositoryRoot.appendingPathComponent(".build/debug/hpo"))
+        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
+            return candidate
+        }
+        throw HarnessError(message: "the hpo binary was not found; run `swift build` first or set HPO_BIN")
+    }
+
+    struct HarnessError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func write(_ name: String, _ contents: String) throws {
+        try contents.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    @discardableResult
+    func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    func json(_ arguments: [String]) throws -> Any {
+        let result = try run(arguments)
+        guard result.status == 0 else {
+            throw HarnessError(message: "hpo \(arguments.joined(separator: " ")) failed: \(result.stderr)")
+        }
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8), options: [.fragmentsAllowed])
+    }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite: system packages, build, unit and end-to-end tests, lint, and the Optuna
+# interoperability check (skipped with a message when Python or PyPI is not available).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build
+swift test 2>&1 | tee .build/test-output.txt
+swift format lint --strict --recursive Sources Tests Package.swift
+if scripts/python-env.sh; then
+    HPO_BIN=.build/debug/hpo .venv/bin/python scripts/check_optuna_interop.py
+else
+    echo "optuna interoperability check: skipped (no Python environment with optuna could be made)"
+fi
