@@ -29,7 +29,12 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "HPOTraining", dependencies: ["HPOCore", "COpenBLAS"], swiftSettings: strict),
+        .target(
+            name: "HPOTraining",
+            dependencies: ["HPOCore", "COpenBLAS"],
+            resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
         .target(name: "HPOConfig", dependencies: ["HPOCore", "Yams"], swiftSettings: strict),
         .target(
             name: "HPORuntime",

@@ -1,0 +1,321 @@
+import Foundation
+import GRDB
+import HPOCore
+
+extension SQLiteStorage {
+    // MARK: Writing trials
+
+    public func createTrial(in study: StudyID, _ trial: NewTrial) throws -> Trial {
+        let time = OptunaDateTime.rounded(now())
+        return try write { db in
+            try Self.requireStudy(study, db)
+            for (name, value) in trial.params {
+                guard trial.distributions[name] != nil else {
+                    throw StorageError.database("parameter '\(name)' has no distribution")
+                }
+                guard value.isFinite else { throw StorageError.database("parameter '\(name)' is \(value)") }
+            }
+            // Inside the IMMEDIATE transaction no other writer can add a trial, and a new rowid is above every
+            // existing one: the count of the study's trials is the count of its earlier trial ids.
+            let number =
+                try Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?"), arguments: [study]) ?? 0
+            let start = trial.state == .waiting ? nil : time
+            let complete = trial.state.isFinished ? time : nil
+            try db.cachedStatement(
+                sql: "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
+                    + "VALUES (?, ?, ?, ?, ?)"
+            ).execute(arguments: [
+                number, study, trial.state.rawValue, start.map(OptunaDateTime.format),
+                complete.map(OptunaDateTime.format),
+            ])
+            let id = db.lastInsertedRowID
+            let insertParam = try db.cachedStatement(
+                sql: "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+                    + "VALUES (?, ?, ?, ?)")
+            for name in trial.params.keys.sorted() {
+                guard let value = trial.params[name], let distribution = trial.distributions[name] else { continue }
+                try insertParam.execute(arguments: [id, name, value, distribution.optunaJSON])
+            }
+            try Self.upsert(trial.userAttributes, into: .trialUser, owner: id, db)
+            try Self.upsert(trial.systemAttributes, into: .trialSystem, owner: id, db)
+            return Trial(
+                id: id, number: number, state: trial.state, params: trial.params,
+                distributions: trial.distributions.filter { trial.params[$0.key] != nil }, datetimeStart: start,
+                datetimeComplete: complete, userAttributes: trial.userAttributes,
+                systemAttributes: trial.systemAttributes)
+        }
+    }
+
+    public func claimWaitingTrial(in study: StudyID) throws -> Trial? {
+        let time = OptunaDateTime.format(now())
+        return try write { db in
+            let waiting = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql:
+                        "SELECT trial_id FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY trial_id LIMIT 1"
+                ), arguments: [study])
+            guard let waiting else { return nil }
+            try db.cachedStatement(
+                sql: "UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ? AND state = 'WAITING'"
+            ).execute(arguments: [time, waiting])
+            return try Self.loadTrials(db, TrialFilter.id(waiting)).first
+        }
+    }
+
+    public func recordReport(
+        step: Int, value: Double, systemAttributes: [String: JSONValue], of trial: TrialID
+    ) throws {
+        try write { db in
+            try Self.requireUnfinished(trial, db)
+            let (stored, type) = StoredValueType.encode(value)
+            try db.cachedStatement(
+                sql: "INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, "
+                    + "intermediate_value_type) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, step) DO NOTHING"
+            ).execute(arguments: [trial, step, stored, type.rawValue])
+            try Self.upsert(systemAttributes, into: .trialSystem, owner: trial, db)
+        }
+    }
+
+    public func setTrialSystemAttributes(_ attributes: [String: JSONValue], of trial: TrialID) throws {
+        try write { db in
+            _ = try Self.trialState(trial, db)
+            try Self.upsert(attributes, into: .trialSystem, owner: trial, db)
+        }
+    }
+
+    public func setTrialUserAttributes(_ attributes: [String: JSONValue], of trial: TrialID) throws {
+        try write { db in
+            _ = try Self.trialState(trial, db)
+            try Self.upsert(attributes, into: .trialUser, owner: trial, db)
+        }
+    }
+
+    public func finishTrial(
+        _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue]
+    ) throws {
+        let time = OptunaDateTime.format(now())
+        try write { db in
+            let (current, number) = try Self.trialState(trial, db)
+            guard current == .running else { throw StorageError.trialNotRunning(number: number, state: current) }
+            try Self.checkFinish(number: number, state: state, value: value)
+            try db.cachedStatement(
+                sql: "UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ? AND state = 'RUNNING'"
+            ).execute(arguments: [state.rawValue, time, trial])
+            // A FAIL trial has no value row (as in Optuna); a PRUNED one keeps its value.
+            if let value, !value.isNaN, state != .fail {
+                let (stored, type) = StoredValueType.encode(value)
+                try db.cachedStatement(
+                    sql: "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, ?) "
+                        + "ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, "
+                        + "value_type = excluded.value_type"
+                ).execute(arguments: [trial, stored, type.rawValue])
+            }
+            try Self.upsert(userAttributes, into: .trialUser, owner: trial, db)
+        }
+    }
+
+    public func recordHeartbeat(of trial: TrialID) throws {
+        let time = OptunaDateTime.format(now())
+        try write { db in
+            _ = try Self.trialState(trial, db)
+            try db.cachedStatement(
+                sql: "INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, ?) "
+                    + "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat"
+            ).execute(arguments: [trial, time])
+        }
+    }
+
+    /// The state and number of a trial; `trialNotFound` when there is none.
+    static func trialState(_ trial: TrialID, _ db: Database) throws -> (TrialState, Int) {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT state, number FROM trials WHERE trial_id = ?"), arguments: [trial])
+        else { throw StorageError.trialNotFound("with id \(trial)") }
+        let stateName: String = row[0] ?? ""
+        guard let state = TrialState(rawValue: stateName) else {
+            throw StorageError.database("trial \(trial) has the unknown state '\(stateName)'")
+        }
+        return (state, row[1] ?? -1)
+    }
+
+    static func requireUnfinished(_ trial: TrialID, _ db: Database) throws {
+        let (state, number) = try trialState(trial, db)
+        if state.isFinished { throw StorageError.trialNotRunning(number: number, state: state) }
+    }
+
+    /// What Optuna requires of a final state: a COMPLETE trial has a value that is not NaN.
+    static func checkFinish(number: Int, state: TrialState, value: Double?) throws(StorageError) {
+        guard state.isFinished else {
+            throw StorageError.database("trial \(number) cannot finish as \(state.rawValue)")
+        }
+        if state == .complete, value == nil || value?.isNaN == true {
+            throw StorageError.database("trial \(number) cannot be COMPLETE without a value (NaN is no value)")
+        }
+    }
+
+    // MARK: Reading trials
+
+    public func staleTrials(in study: StudyID, heartbeatBefore date: Date) throws -> [Trial] {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT t.trial_id, t.datetime_start, h.heartbeat FROM trials t "
+                        + "LEFT JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
+                        + "WHERE t.study_id = ? AND t.state = 'RUNNING'"), arguments: [study])
+            var stale: [TrialID] = []
+            for row in rows {
+                let heartbeat: String? = row[2]
+                let start: String? = row[1]
+                guard let last = (heartbeat ?? start).flatMap(OptunaDateTime.parse) else { continue }
+                if last < date, let id: Int64 = row[0] { stale.append(id) }
+            }
+            guard !stale.isEmpty else { return [] }
+            return try Self.loadTrials(db, .studyAndIDs(study, after: nil, ids: stale))
+        }
+    }
+
+    public func trial(_ id: TrialID) throws -> Trial? {
+        try read { db in try Self.loadTrials(db, .id(id)).first }
+    }
+
+    public func trial(number: Int, in study: StudyID) throws -> Trial? {
+        try read { db in try Self.loadTrials(db, .number(number, study: study)).first }
+    }
+
+    public func trials(in study: StudyID, states: Set<TrialState>?) throws -> [Trial] {
+        try read { db in try Self.loadTrials(db, .study(study, states: states)) }
+    }
+
+    public func trials(in study: StudyID, after id: TrialID, refreshing refresh: [TrialID]) throws -> [Trial] {
+        try read { db in try Self.loadTrials(db, .studyAndIDs(study, after: id, ids: refresh)) }
+    }
+
+    public func countTrials(in study: StudyID, states: Set<TrialState>?) throws -> Int {
+        try read { db in
+            let sql = "SELECT COUNT(*) FROM trials t WHERE t.study_id = ?" + TrialFilter.stateClause(states)
+            return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: [study]) ?? 0
+        }
+    }
+
+    public func bestTrial(in study: StudyID) throws -> Trial? {
+        try read { db in
+            // Optuna's order: value type (INF_NEG < FINITE < INF_POS), then value; ties go to the lower number.
+            let order = try Self.direction(of: study, db) == .minimize ? "ASC" : "DESC"
+            let id = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT t.trial_id FROM trials t JOIN trial_values v ON v.trial_id = t.trial_id "
+                        + "WHERE t.study_id = ? AND t.state = 'COMPLETE' AND v.objective = 0 "
+                        + "ORDER BY CASE v.value_type WHEN 'INF_NEG' THEN -1 WHEN 'INF_POS' THEN 1 ELSE 0 END "
+                        + "\(order), v.value \(order), t.number ASC, t.trial_id ASC LIMIT 1"), arguments: [study])
+            return try id.flatMap { try Self.loadTrials(db, .id($0)).first }
+        }
+    }
+
+    /// Which trials a read loads, as a condition on `trials t`.
+    enum TrialFilter {
+        case id(TrialID)
+        case number(Int, study: StudyID)
+        case study(StudyID, states: Set<TrialState>?)
+        /// The study's trials with an id above `after`, plus `ids`.
+        case studyAndIDs(StudyID, after: TrialID?, ids: [TrialID])
+
+        /// The condition, its arguments, and whether its text is fixed (worth a cached statement).
+        var condition: (sql: String, arguments: StatementArguments, fixed: Bool) {
+            switch self {
+            case .id(let id): return ("t.trial_id = ?", [id], true)
+            case .number(let number, let study): return ("t.study_id = ? AND t.number = ?", [study, number], true)
+            case .study(let study, let states): return ("t.study_id = ?" + Self.stateClause(states), [study], true)
+            case .studyAndIDs(let study, let after, let ids):
+                var alternatives = ids.isEmpty ? [] : ["t.trial_id IN (\(ids.map(String.init).joined(separator: ",")))"]
+                if let after { alternatives.append("t.trial_id > \(after)") }
+                if alternatives.isEmpty { alternatives = ["0"] }
+                return ("t.study_id = ? AND (" + alternatives.joined(separator: " OR ") + ")", [study], false)
+            }
+        }
+
+        /// ` AND t.state IN (...)` for a set of states (none for nil).
+        static func stateClause(_ states: Set<TrialState>?) -> String {
+            guard let states else { return "" }
+            let names = states.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
+            return names.isEmpty ? " AND 0" : " AND t.state IN (\(names))"
+        }
+    }
+
+    /// Loads trials with their params, value, intermediate values and attributes, in number order: one query
+    /// per table, each joined to the filtered trials.
+    static func loadTrials(_ db: Database, _ filter: TrialFilter) throws -> [Trial] {
+        let (condition, arguments, fixed) = filter.condition
+        func rows(_ sql: String) throws -> RowCursor {
+            let statement = fixed ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+            return try Row.fetchCursor(statement, arguments: arguments)
+        }
+        var trials: [Trial] = []
+        var index: [TrialID: Int] = [:]
+        let trialRows = try rows(
+            "SELECT t.trial_id, t.number, t.state, t.datetime_start, t.datetime_complete FROM trials t "
+                + "WHERE \(condition) ORDER BY t.number, t.trial_id")
+        while let row = try trialRows.next() {
+            let id: Int64 = row[0]
+            let stateName: String = row[2] ?? ""
+            guard let state = TrialState(rawValue: stateName) else {
+                throw StorageError.database("trial \(id) has the unknown state '\(stateName)'")
+            }
+            let start: String? = row[3]
+            let complete: String? = row[4]
+            index[id] = trials.count
+            trials.append(
+                Trial(
+                    id: id, number: row[1] ?? -1, state: state,
+                    datetimeStart: start.flatMap(OptunaDateTime.parse),
+                    datetimeComplete: complete.flatMap(OptunaDateTime.parse)))
+        }
+        guard !trials.isEmpty else { return [] }
+        let join = "JOIN trials t ON t.trial_id = x.trial_id WHERE \(condition)"
+
+        var distributions: [String: Distribution] = [:]
+        let params = try rows(
+            "SELECT x.trial_id, x.param_name, x.param_value, x.distribution_json FROM trial_params x \(join)")
+        while let row = try params.next() {
+            guard let position = index[row[0]], let name: String = row[1], let json: String = row[3] else { continue }
+            let distribution: Distribution
+            if let known = distributions[json] {
+                distribution = known
+            } else {
+                distribution = try Distribution(optunaJSON: json)
+                distributions[json] = distribution
+            }
+            trials[position].params[name] = row[2] ?? .nan
+            trials[position].distributions[name] = distribution
+        }
+
+        let values = try rows(
+            "SELECT x.trial_id, x.value, x.value_type FROM trial_values x \(join) AND x.objective = 0")
+        while let row = try values.next() {
+            guard let position = index[row[0]] else { continue }
+            trials[position].value = StoredValueType.decode(row[1], type: row[2] ?? "")
+        }
+
+        let intermediate = try rows(
+            "SELECT x.trial_id, x.step, x.intermediate_value, x.intermediate_value_type "
+                + "FROM trial_intermediate_values x \(join)")
+        while let row = try intermediate.next() {
+            guard let position = index[row[0]], let step: Int = row[1] else { continue }
+            trials[position].intermediateValues[step] = StoredValueType.decode(row[2], type: row[3] ?? "")
+        }
+
+        for table in [AttributeTable.trialUser, .trialSystem] {
+            let attributes = try rows("SELECT x.trial_id, x.\"key\", x.value_json FROM \(table.rawValue) x \(join)")
+            while let row = try attributes.next() {
+                guard let position = index[row[0]], let key: String = row[1] else { continue }
+                let value = decodeAttribute(row[2])
+                if table == .trialUser {
+                    trials[position].userAttributes[key] = value
+                } else {
+                    trials[position].systemAttributes[key] = value
+                }
+            }
+        }
+        return trials
+    }
+}
