@@ -117,7 +117,7 @@ public struct FunctionTrainer: Trainer {
         var last = Double.nan
         for step in 1...steps {
             try sleep(stepDelay, reporter: reporter)
-            last = curve.value(atStep: step) + noise * Self.gaussian(&generator)
+            last = curve.value(atStep: step) + noise * generator.nextGaussian()
             if reporter.report(step: step, value: last) == .prune { return last }
         }
         return last
@@ -130,12 +130,6 @@ public struct FunctionTrainer: Trainer {
         let x = coordinate.log ? Foundation.log(max(value, coordinate.low)) : value
         guard high > low else { return 0.5 }
         return min(max((x - low) / (high - low), 0), 1)
-    }
-
-    static func gaussian(_ generator: inout SeededGenerator) -> Double {
-        let u1 = max(generator.nextUnit(), 1e-300)
-        let u2 = generator.nextUnit()
-        return (-2 * Foundation.log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
     /// Sleeps `seconds` in slices of at most 20 ms, throwing `TrainingError.cancelled` when the trial is cancelled.

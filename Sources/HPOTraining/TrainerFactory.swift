@@ -10,7 +10,7 @@ public enum TrainerFactory {
     public static func optionKeys(for type: String) -> [String]? {
         switch type {
         case "function": return FunctionTrainer.optionKeys
-        default: return nil
+        default: return ModelKind(rawValue: type).map(ModelTrainer.optionKeys(for:))
         }
     }
 
@@ -25,11 +25,17 @@ public enum TrainerFactory {
     ///     directory); nil: the current directory.
     ///   - dataSeed: the seed of the train / validation / test split, the same for every trial of a study (the
     ///     study's sampler seed).
+    ///   - checkpoints: where model trainers keep per-epoch checkpoints; nil: none.
     /// - Throws: `TrainingError.invalidOption` naming the key path (`trainer.epochs: must be an integer >= 1`).
     public static func makeTrainer(
         _ spec: TrainerSpec, space: SearchSpace, direction: StudyDirection, metric: String? = nil,
-        dataRoot: URL? = nil, dataSeed: UInt64 = 0
+        dataRoot: URL? = nil, dataSeed: UInt64 = 0, checkpoints: (any CheckpointStore)? = nil
     ) throws -> any Trainer {
+        if let kind = ModelKind(rawValue: spec.type) {
+            return try ModelTrainer(
+                kind: kind, options: spec.options, space: space, direction: direction, studyMetric: metric,
+                dataRoot: dataRoot, dataSeed: dataSeed, checkpoints: checkpoints)
+        }
         switch spec.type {
         case "function":
             return try FunctionTrainer(options: spec.options, space: space)
