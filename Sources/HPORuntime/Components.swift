@@ -11,12 +11,6 @@ enum Components {
     }
 
     static func scheduler(for spec: SchedulerSpec) -> any TrialScheduler {
-        PendingScheduler()
-    }
-}
-
-struct PendingScheduler: TrialScheduler {
-    func decide(for trial: Trial, studyName: String, history: TrialHistory) -> SchedulerOutcome {
-        SchedulerOutcome(decision: .continue)
+        makeScheduler(spec)
     }
 }

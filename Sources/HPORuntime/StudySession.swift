@@ -203,7 +203,8 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .directionMismatch(let study, let stored, let requested):
-            return "study '\(study)' is stored with direction \(stored.rawValue), the study file says \(requested.rawValue)"
+            return
+                "study '\(study)' is stored with direction \(stored.rawValue), the study file says \(requested.rawValue)"
         case .invalidProposal(let parameter, let value):
             return "the sampler proposed \(value) for '\(parameter)', which is outside its domain"
         case .notAFinalState(let state):

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import HPOCore
-import HPOStorage
 import HPORuntime
+import HPOStorage
 
 /// The study file and storage that ask, tell and report act on.
 struct StudyFileOptions: ParsableArguments {

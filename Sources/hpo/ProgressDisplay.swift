@@ -1,7 +1,7 @@
 import Foundation
 import HPOCore
-import HPOStorage
 import HPORuntime
+import HPOStorage
 import Synchronization
 
 /// Shows a run's progress on stderr: one live line on a terminal, plain log lines otherwise.

@@ -132,8 +132,10 @@ struct TrialsCommand: AsyncParsableCommand {
                 for trial in trials {
                     let assignment = trial.assignment
                     rows.append(
-                        ["\(trial.number)", trial.state.rawValue, trial.value.map { "\($0)" } ?? "",
-                        trial.duration.map { String(format: "%.3f", $0) } ?? ""]
+                        [
+                            "\(trial.number)", trial.state.rawValue, trial.value.map { "\($0)" } ?? "",
+                            trial.duration.map { String(format: "%.3f", $0) } ?? "",
+                        ]
                             + names.map { assignment[$0]?.description ?? "" })
                 }
                 print(format.lowercased() == "csv" ? renderCSV(rows) : renderTable(rows))
@@ -190,7 +192,9 @@ func renderTable(_ rows: [[String]]) -> String {
     guard let header = rows.first else { return "" }
     var widths = header.map(\.count)
     for row in rows {
-        for (index, text) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], text.count) }
+        for (index, text) in row.enumerated() where index < widths.count {
+            widths[index] = max(widths[index], text.count)
+        }
     }
     return rows.map { row in
         row.enumerated().map { index, text in text.padding(toLength: widths[index], withPad: " ", startingAt: 0) }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import HPOCore
-import HPOStorage
 import HPORuntime
+import HPOStorage
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,10 +45,16 @@ struct RunCommand: AsyncParsableCommand {
             if let workers, workers < 1 { throw CommandError("--workers: must be an integer >= 1") }
             if let nTrials, nTrials < 1 { throw CommandError("--n-trials: must be an integer >= 1") }
             let timeoutSeconds = try timeout.map { try parseDurationOption($0) } ?? loaded.spec.budget.timeout
-            let trainer = try makeTrainer(trainerSpec, loaded: loaded)
+            // Trainer options are checked before the storage is touched; the trainer that runs uses the
+            // study's stored seed for its data split, so every trial of the study sees the same split.
+            let validationSeed = loaded.spec.sampler.seed ?? 0
+            var trainer = try makeTrainer(trainerSpec, loaded: loaded, dataSeed: validationSeed)
             let storage = try openStorage(storageOptions.storage)
             let session = try StudySession(
                 spec: loaded.spec, storage: storage, systemAttributes: loaded.systemAttributes)
+            if session.seed != validationSeed {
+                trainer = try makeTrainer(trainerSpec, loaded: loaded, dataSeed: session.seed)
+            }
             let options = StudyRunner.Options(
                 workers: workers ?? loaded.spec.budget.workers,
                 nTrials: nTrials ?? loaded.spec.budget.nTrials,

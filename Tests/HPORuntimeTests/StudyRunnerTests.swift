@@ -18,7 +18,8 @@ struct StudyRunnerTests {
         let storage = InMemoryStorage()
         let session = try StudySession(spec: spec(), storage: storage)
         let trainer = ScriptedTrainer(delay: 0.05) { _, assignment in .value(assignment.double("x") ?? 0) }
-        let runner = StudyRunner(session: session, trainer: trainer, options: .init(workers: 2, nTrials: 8, timeout: nil))
+        let runner = StudyRunner(
+            session: session, trainer: trainer, options: .init(workers: 2, nTrials: 8, timeout: nil))
         let pool = TrainerPool(threads: 2)
         defer { pool.shutdown() }
         let summary = try await runner.run(pool: pool)
@@ -39,7 +40,8 @@ struct StudyRunnerTests {
             default: return .value(Double(number))
             }
         }
-        let runner = StudyRunner(session: session, trainer: trainer, options: .init(workers: 2, nTrials: 9, timeout: nil))
+        let runner = StudyRunner(
+            session: session, trainer: trainer, options: .init(workers: 2, nTrials: 9, timeout: nil))
         let pool = TrainerPool(threads: 2)
         defer { pool.shutdown() }
         let summary = try await runner.run(pool: pool)
@@ -97,7 +99,8 @@ struct StudyRunnerTests {
             let base = Double(number % 4)
             return .curve((0..<8).map { base + 1.0 / Double($0 + 1) })
         }
-        let runner = StudyRunner(session: session, trainer: trainer, options: .init(workers: 1, nTrials: 12, timeout: nil))
+        let runner = StudyRunner(
+            session: session, trainer: trainer, options: .init(workers: 1, nTrials: 12, timeout: nil))
         let pool = TrainerPool(threads: 1)
         defer { pool.shutdown() }
         _ = try await runner.run(pool: pool)
