@@ -1,0 +1,317 @@
+import Foundation
+import HPOAlgorithms
+import HPOCore
+import HPOTraining
+
+/// `hpo-bench asha`: does ASHA save steps without losing the best result? On the `curve` objective (synthetic
+/// learning curves), each seed runs the same study twice, once without early stopping and once with ASHA, and the
+/// table compares the best final value (best COMPLETE trial) and the steps spent.
+///
+/// The study loop is run in process, one trial at a time: ask (the sampler over the in-memory history), train with
+/// a reporter that asks the scheduler after every report and keeps its system attributes, tell. No storage and no
+/// threads are involved, so the figures measure the algorithms only.
+public enum ASHABenchmark {
+    public struct Configuration: Sendable {
+        public var seeds: [UInt64] = Array(1...10)
+        public var trials = 60
+        public var steps = 27
+        public var noise = 0.01
+        public var minResource = 1
+        public var reductionFactor = 3
+        public var sampler = "tpe"
+        /// Largest allowed relative gap of ASHA's best final value to the no-pruning run's.
+        public var qualityTolerance = 0.02
+        /// Largest allowed share of the no-pruning run's steps.
+        public var stepShare = 0.40
+        /// When true, ASHA is not limited to `trials` trials but asks new ones until it has spent `stepShare` of
+        /// the no-pruning run's steps (equal compute instead of equal trial count).
+        public var equalCompute = false
+
+        public init() {}
+    }
+
+    /// What one study run spent and found.
+    public struct RunSummary: Sendable {
+        /// The best reported final value among COMPLETE trials.
+        public var bestFinalValue: Double?
+        /// The noiseless curve value at the last step of that trial: how good the chosen configuration really is.
+        public var bestTrueValue: Double?
+        public var trials: Int
+        public var steps: Int
+        public var pruned: Int
+        public var complete: Int
+    }
+
+    static let usage = """
+        usage: hpo-bench asha [--seeds N] [--trials N] [--steps N] [--noise X] [--min-resource N]
+                              [--reduction-factor N] [--sampler tpe|random] [--equal-compute]
+        Runs the curve objective with and without ASHA for seeds 1...N and prints the comparison.
+        --equal-compute: ASHA asks trials until it has spent 40 % of the no-pruning run's steps.
+        """
+
+    /// Parses the arguments after `asha`, runs the benchmark, prints the table; returns the exit status (0 when
+    /// every seed meets both targets, 1 when some does not, 2 on bad arguments).
+    public static func main(arguments: [String]) -> Int32 {
+        do {
+            let configuration = try parse(arguments)
+            let rows = try configuration.seeds.map { try compare(seed: $0, configuration) }
+            print(table(rows, configuration))
+            return rows.allSatisfy { $0.meets(configuration) } ? 0 : 1
+        } catch let error as BenchArgumentError {
+            FileHandle.standardError.write(Data("hpo-bench asha: \(error)\n\(usage)\n".utf8))
+            return 2
+        } catch {
+            FileHandle.standardError.write(Data("hpo-bench asha: \(error)\n".utf8))
+            return 1
+        }
+    }
+
+    struct BenchArgumentError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func parse(_ arguments: [String]) throws -> Configuration {
+        var configuration = Configuration()
+        var remaining = arguments[...]
+        func integer(_ name: String, minimum: Int) throws -> Int {
+            guard let text = remaining.popFirst(), let value = Int(text), value >= minimum else {
+                throw BenchArgumentError(description: "\(name) needs an integer >= \(minimum)")
+            }
+            return value
+        }
+        while let argument = remaining.popFirst() {
+            switch argument {
+            case "--seeds": configuration.seeds = (1...UInt64(try integer(argument, minimum: 1))).map { $0 }
+            case "--trials": configuration.trials = try integer(argument, minimum: 1)
+            case "--steps": configuration.steps = try integer(argument, minimum: 1)
+            case "--min-resource": configuration.minResource = try integer(argument, minimum: 1)
+            case "--reduction-factor": configuration.reductionFactor = try integer(argument, minimum: 2)
+            case "--noise":
+                guard let text = remaining.popFirst(), let value = Double(text), value >= 0 else {
+                    throw BenchArgumentError(description: "--noise needs a number >= 0")
+                }
+                configuration.noise = value
+            case "--equal-compute": configuration.equalCompute = true
+            case "--sampler":
+                guard let name = remaining.popFirst(), ["tpe", "random"].contains(name) else {
+                    throw BenchArgumentError(description: "--sampler must be tpe or random")
+                }
+                configuration.sampler = name
+            default:
+                throw BenchArgumentError(description: "unknown argument \(argument)")
+            }
+        }
+        return configuration
+    }
+
+    /// One seed: the same study without early stopping and with ASHA.
+    struct Comparison {
+        var seed: UInt64
+        var full: RunSummary
+        var asha: RunSummary
+
+        var relativeGap: Double? {
+            guard let reference = full.bestFinalValue, let value = asha.bestFinalValue else { return nil }
+            return (value - reference) / max(abs(reference), 1e-12)
+        }
+
+        var relativeTrueGap: Double? {
+            guard let reference = full.bestTrueValue, let value = asha.bestTrueValue else { return nil }
+            return (value - reference) / max(abs(reference), 1e-12)
+        }
+
+        var stepShare: Double { Double(asha.steps) / Double(max(full.steps, 1)) }
+
+        func meets(_ configuration: Configuration) -> Bool {
+            guard let gap = relativeGap else { return false }
+            return gap <= configuration.qualityTolerance && stepShare <= configuration.stepShare
+        }
+    }
+
+    static func compare(seed: UInt64, _ configuration: Configuration) throws -> Comparison {
+        var options = ASHAOptions()
+        options.minResource = .value(configuration.minResource)
+        options.reductionFactor = configuration.reductionFactor
+        let full = try runStudy(scheduler: FIFOScheduler(), seed: seed, configuration)
+        let asha =
+            configuration.equalCompute
+            ? try runStudy(
+                scheduler: ASHAScheduler(options: options), seed: seed, configuration, trialLimit: .max,
+                stepLimit: Int(Double(full.steps) * configuration.stepShare))
+            : try runStudy(scheduler: ASHAScheduler(options: options), seed: seed, configuration)
+        return Comparison(seed: seed, full: full, asha: asha)
+    }
+
+    /// The `curve` study of `studies/curve-asha.yaml`: x, y in [-3, 3], rate log-uniform in [1e-4, 1].
+    static let space = SearchSpace([
+        ParameterSpec(name: "x", distribution: .float(FloatDistribution(low: -3, high: 3))),
+        ParameterSpec(name: "y", distribution: .float(FloatDistribution(low: -3, high: 3))),
+        ParameterSpec(name: "rate", distribution: .float(FloatDistribution(low: 1e-4, high: 1, log: true))),
+    ])
+
+    /// Runs trials until `trialLimit` trials (default: the configured count) or, when given, until `stepLimit`
+    /// steps are spent (the trial that crosses it is the last).
+    static func runStudy(
+        scheduler: any TrialScheduler, seed: UInt64, _ configuration: Configuration, trialLimit: Int? = nil,
+        stepLimit: Int? = nil
+    ) throws -> RunSummary {
+        let trainer = try FunctionTrainer(
+            options: [
+                "objective": .string("curve"), "steps": .integer(configuration.steps),
+                "noise": .number(configuration.noise),
+            ], space: space)
+        let sampler: any Sampler = configuration.sampler == "tpe" ? TPESampler() : RandomSampler()
+        let study = BenchStudy(name: "curve-asha-\(seed)", scheduler: scheduler)
+        var number = 0
+        while number < trialLimit ?? configuration.trials, study.summary.steps < stepLimit ?? .max {
+            var generator = SeededGenerator(seed: seed, trialNumber: number)
+            let assignment = try sampler.suggest(
+                trialNumber: number, in: space, history: study.history, using: &generator)
+            study.start(number: number, assignment: assignment, space: space)
+            var trainerSeeds = SeededGenerator(seed: seed, trialNumber: number, stream: 1)
+            let reporter = BenchReporter(study: study, trialNumber: number, seed: trainerSeeds.next())
+            let value = try trainer.train(assignment, reporter: reporter)
+            study.finish(number: number, value: value)
+            number += 1
+        }
+        var summary = study.summary
+        summary.bestTrueValue = study.bestTrial.map { trueFinalValue($0.assignment, configuration) }
+        return summary
+    }
+
+    /// The noiseless `curve` value at the last step for an assignment of `space` (unit coordinates as the
+    /// function trainer scales them: linear for x and y, logarithmic for rate).
+    static func trueFinalValue(_ assignment: Assignment, _ configuration: Configuration) -> Double {
+        let units = space.parameters.map { spec -> Double in
+            guard case .float(let domain) = spec.distribution, let value = assignment.double(spec.name) else {
+                return 0.5
+            }
+            let transform: (Double) -> Double = domain.log ? { Foundation.log($0) } : { $0 }
+            return (transform(value) - transform(domain.low)) / (transform(domain.high) - transform(domain.low))
+        }
+        return LearningCurve(unitCoordinates: units).value(atStep: configuration.steps)
+    }
+
+    static func table(_ rows: [Comparison], _ configuration: Configuration) -> String {
+        func format(_ value: Double?, _ digits: Int = 5) -> String {
+            value.map { String(format: "%.\(digits)f", $0) } ?? "-"
+        }
+        var lines = [
+            "curve objective, \(configuration.sampler) sampler, \(configuration.trials) trials x \(configuration.steps) "
+                + "steps, noise \(configuration.noise); ASHA min_resource \(configuration.minResource), "
+                + "reduction_factor \(configuration.reductionFactor)"
+                + (configuration.equalCompute
+                    ? "; ASHA asks trials until it has spent \(Int(configuration.stepShare * 100)) % of the steps"
+                    : ""),
+            "| seed | best (no pruning) | best (ASHA) | gap | true value of best (no pruning / ASHA) | true gap "
+                + "| steps (no pruning) | steps (ASHA) | share | ASHA trials (pruned) | ok |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for row in rows {
+            let gap = row.relativeGap.map { String(format: "%+.2f %%", $0 * 100) } ?? "-"
+            let trueGap = row.relativeTrueGap.map { String(format: "%+.2f %%", $0 * 100) } ?? "-"
+            lines.append(
+                "| \(row.seed) | \(format(row.full.bestFinalValue)) | \(format(row.asha.bestFinalValue)) | \(gap) "
+                    + "| \(format(row.full.bestTrueValue)) / \(format(row.asha.bestTrueValue)) | \(trueGap) "
+                    + "| \(row.full.steps) | \(row.asha.steps) | \(String(format: "%.1f %%", row.stepShare * 100)) "
+                    + "| \(row.asha.trials) (\(row.asha.pruned)) | \(row.meets(configuration) ? "yes" : "no") |")
+        }
+        func mean(_ values: [Double]) -> String {
+            values.isEmpty ? "-" : String(format: "%+.2f %%", values.reduce(0, +) / Double(values.count) * 100)
+        }
+        let meanShare = rows.map(\.stepShare).reduce(0, +) / Double(max(rows.count, 1))
+        let passed = rows.filter { $0.meets(configuration) }.count
+        lines.append(
+            "mean gap \(mean(rows.compactMap(\.relativeGap))), mean true gap \(mean(rows.compactMap(\.relativeTrueGap)))"
+                + ", mean step share "
+                + String(format: "%.1f %%", meanShare * 100)
+                + "; \(passed)/\(rows.count) seeds within \(Int(configuration.qualityTolerance * 100)) % of the "
+                + "no-pruning best using <= \(Int(configuration.stepShare * 100)) % of its steps")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The in-memory study of one benchmark run. Reports come from the trainer on the calling thread; the lock keeps
+/// the reporter's `Sendable` promise.
+private final class BenchStudy: @unchecked Sendable {
+    let name: String
+    let scheduler: any TrialScheduler
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var trials: [Trial] = []
+    // Guarded by `lock`.
+    private var pruned: Set<Int> = []
+
+    init(name: String, scheduler: any TrialScheduler) {
+        self.name = name
+        self.scheduler = scheduler
+    }
+
+    var history: TrialHistory {
+        lock.withLock { TrialHistory(direction: .minimize, trials: trials) }
+    }
+
+    func start(number: Int, assignment: Assignment, space: SearchSpace) {
+        var params: [String: Double] = [:]
+        var distributions: [String: Distribution] = [:]
+        for spec in space.parameters {
+            if let value = assignment[spec.name], let internalValue = spec.distribution.internalValue(of: value) {
+                params[spec.name] = internalValue
+                distributions[spec.name] = spec.distribution
+            }
+        }
+        let trial = Trial(
+            id: TrialID(number + 1), number: number, state: .running, params: params, distributions: distributions)
+        lock.withLock { trials.append(trial) }
+    }
+
+    /// Records the report, asks the scheduler, stores its attributes, and returns its decision.
+    func report(number: Int, step: Int, value: Double) -> SchedulerDecision {
+        lock.withLock {
+            guard let index = trials.firstIndex(where: { $0.number == number }) else { return .continue }
+            if trials[index].intermediateValues[step] == nil { trials[index].intermediateValues[step] = value }
+            let outcome = scheduler.decide(
+                for: trials[index], studyName: name, history: TrialHistory(direction: .minimize, trials: trials))
+            trials[index].systemAttributes.merge(outcome.systemAttributes) { _, new in new }
+            if outcome.decision == .prune { pruned.insert(number) }
+            return outcome.decision
+        }
+    }
+
+    func finish(number: Int, value: Double) {
+        lock.withLock {
+            guard let index = trials.firstIndex(where: { $0.number == number }) else { return }
+            trials[index].state = pruned.contains(number) ? .pruned : .complete
+            trials[index].value = value.isNaN ? nil : value
+        }
+    }
+
+    /// The COMPLETE trial with the best (lowest) reported value.
+    var bestTrial: Trial? {
+        lock.withLock { TrialHistory(direction: .minimize, trials: trials).bestTrial }
+    }
+
+    var summary: ASHABenchmark.RunSummary {
+        lock.withLock {
+            let complete = trials.filter { $0.state == .complete }
+            return ASHABenchmark.RunSummary(
+                bestFinalValue: complete.compactMap(\.value).min(), bestTrueValue: nil, trials: trials.count,
+                steps: trials.map(\.intermediateValues.count).reduce(0, +), pruned: pruned.count,
+                complete: complete.count)
+        }
+    }
+}
+
+private struct BenchReporter: TrialReporter {
+    let study: BenchStudy
+    let trialNumber: Int
+    let seed: UInt64
+
+    func report(step: Int, value: Double) -> SchedulerDecision {
+        study.report(number: trialNumber, step: step, value: value)
+    }
+
+    func setUserAttribute(_ key: String, _ value: JSONValue) {}
+
+    var isCancelled: Bool { false }
+}
