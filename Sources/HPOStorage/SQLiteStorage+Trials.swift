@@ -15,11 +15,7 @@ extension SQLiteStorage {
                 }
                 guard value.isFinite else { throw StorageError.database("parameter '\(name)' is \(value)") }
             }
-            // Inside the IMMEDIATE transaction no other writer can add a trial, and a new rowid is above every
-            // existing one: the count of the study's trials is the count of its earlier trial ids.
-            let number =
-                try Int.fetchOne(
-                    db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?"), arguments: [study]) ?? 0
+            let number = try Self.nextTrialNumber(in: study, db)
             let start = trial.state == .waiting ? nil : time
             let complete = trial.state.isFinished ? time : nil
             try db.cachedStatement(
@@ -124,6 +120,22 @@ extension SQLiteStorage {
                     + "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat"
             ).execute(arguments: [trial, time])
         }
+    }
+
+    /// The number of a trial created now: the count of the study's trials with a smaller trial id (Optuna's
+    /// definition). Inside the IMMEDIATE transaction no other writer adds a trial, and the new rowid is above
+    /// every existing one. Every writer keeps `number` equal to that count, so it is the number of the study's
+    /// last trial plus one, found through the `(study_id, trial_id)` index without counting; a row written
+    /// without a number falls back to counting.
+    static func nextTrialNumber(in study: StudyID, _ db: Database) throws -> Int {
+        let last = try Row.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT number FROM trials WHERE study_id = ? ORDER BY trial_id DESC LIMIT 1"),
+            arguments: [study])
+        guard let last else { return 0 }
+        if let number: Int = last[0] { return number + 1 }
+        return try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?"), arguments: [study]) ?? 0
     }
 
     /// The state and number of a trial; `trialNotFound` when there is none.

@@ -113,6 +113,10 @@ public struct ModelTrainer: Trainer {
         var path = reader.path("metric")
         if let name, let metric = Metric(rawValue: name) {
             resolved = metric
+            if let studyMetric, let other = Metric(rawValue: studyMetric), other != metric {
+                throw TrainingError.invalidOption(
+                    path: "metric", message: "is \(studyMetric), but trainer.metric is \(name); name the same metric")
+            }
         } else if let studyMetric {
             guard let metric = Metric(rawValue: studyMetric) else {
                 throw TrainingError.invalidOption(

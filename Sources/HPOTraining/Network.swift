@@ -208,7 +208,18 @@ final class Network {
             let count = rows * inputs
             switch activation {
             case .relu:
-                for i in 0..<count where z[i] <= 0 { previousDelta[i] = 0 }
+                var i = 0
+                while i + 8 <= count {
+                    let positive = UnsafeRawPointer(z + i).loadUnaligned(as: SIMD8<Float>.self) .> 0
+                    let gradient = UnsafeRawPointer(previousDelta + i).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(previousDelta + i).storeBytes(
+                        of: gradient.replacing(with: 0, where: .!positive), as: SIMD8<Float>.self)
+                    i += 8
+                }
+                while i < count {
+                    if z[i] <= 0 { previousDelta[i] = 0 }
+                    i += 1
+                }
             case .tanh:
                 for i in 0..<count {
                     let t = mask[i] != 0 ? a[i] / mask[i] : Foundation.tanh(z[i])

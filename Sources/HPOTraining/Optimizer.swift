@@ -72,9 +72,17 @@ final class Optimizer {
         case .momentum:
             let v = first.pointer
             let mu = momentum
-            for i in 0..<count {
+            var i = 0
+            while i + 8 <= count {
+                let velocity = SIMD8(repeating: mu) * Self.load(v + i) + Self.load(g + i)
+                Self.store(velocity, at: v + i)
+                Self.store(Self.load(p + i) - SIMD8(repeating: lr) * velocity, at: p + i)
+                i += 8
+            }
+            while i < count {
                 v[i] = mu * v[i] + g[i]
                 p[i] -= lr * v[i]
+                i += 1
             }
         case .adam:
             let m = first.pointer
@@ -85,11 +93,34 @@ final class Optimizer {
             let correction2 = 1 - pow(Double(b2), Double(steps))
             let stepSize = Float(rate * correction2.squareRoot() / correction1)
             let eps = epsilon
-            for i in 0..<count {
+            var i = 0
+            while i + 8 <= count {
+                let gradient = Self.load(g + i)
+                let mean = SIMD8(repeating: b1) * Self.load(m + i) + SIMD8(repeating: 1 - b1) * gradient
+                let square =
+                    SIMD8(repeating: b2) * Self.load(v + i) + SIMD8(repeating: 1 - b2) * gradient * gradient
+                Self.store(mean, at: m + i)
+                Self.store(square, at: v + i)
+                let step = SIMD8(repeating: stepSize) * mean / (square.squareRoot() + SIMD8(repeating: eps))
+                Self.store(Self.load(p + i) - step, at: p + i)
+                i += 8
+            }
+            while i < count {
                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
                 p[i] -= stepSize * m[i] / (v[i].squareRoot() + eps)
+                i += 1
             }
         }
+    }
+
+    @inline(__always)
+    private static func load(_ pointer: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    private static func store(_ value: SIMD8<Float>, at pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
     }
 }

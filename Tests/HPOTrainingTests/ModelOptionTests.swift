@@ -35,6 +35,10 @@ import Testing
         #expect(message([:], metric: "val_acc").hasPrefix("metric: must be one of accuracy"))
         #expect(message([:], direction: .minimize, metric: "log_loss") == "no error")
         #expect(
+            message(["metric": .string("f1_macro")], metric: "accuracy")
+                == "metric: is accuracy, but trainer.metric is f1_macro; name the same metric")
+        #expect(message(["metric": .string("f1_macro")], metric: "val_f1") == "no error")
+        #expect(
             message(["dataset": .string("nowhere.csv")]).hasPrefix("nowhere.csv: no such file"))
         #expect(errorMessage { try makeModel("mlp", [:]) }.hasPrefix("trainer.dataset: is required"))
     }
