@@ -7,40 +7,50 @@ extension SQLiteStorage {
 
     public func createTrial(in study: StudyID, _ trial: NewTrial) throws -> Trial {
         let time = OptunaDateTime.rounded(now())
-        return try write { db in
-            try Self.requireStudy(study, db)
-            for (name, value) in trial.params {
-                guard trial.distributions[name] != nil else {
-                    throw StorageError.database("parameter '\(name)' has no distribution")
-                }
-                guard value.isFinite else { throw StorageError.database("parameter '\(name)' is \(value)") }
+        return try write { db in try Self.insertTrial(trial, in: study, at: time, db) }
+    }
+
+    /// Inserts a trial with the next number of the study, its parameters, intermediate values and attributes.
+    static func insertTrial(_ trial: NewTrial, in study: StudyID, at time: Date, _ db: Database) throws -> Trial {
+        try Self.requireStudy(study, db)
+        for (name, value) in trial.params {
+            guard trial.distributions[name] != nil else {
+                throw StorageError.database("parameter '\(name)' has no distribution")
             }
-            let number = try Self.nextTrialNumber(in: study, db)
-            let start = trial.state == .waiting ? nil : time
-            let complete = trial.state.isFinished ? time : nil
-            try db.cachedStatement(
-                sql: "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
-                    + "VALUES (?, ?, ?, ?, ?)"
-            ).execute(arguments: [
-                number, study, trial.state.rawValue, start.map(OptunaDateTime.format),
-                complete.map(OptunaDateTime.format),
-            ])
-            let id = db.lastInsertedRowID
-            let insertParam = try db.cachedStatement(
-                sql: "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
-                    + "VALUES (?, ?, ?, ?)")
-            for name in trial.params.keys.sorted() {
-                guard let value = trial.params[name], let distribution = trial.distributions[name] else { continue }
-                try insertParam.execute(arguments: [id, name, value, distribution.optunaJSON])
-            }
-            try Self.upsert(trial.userAttributes, into: .trialUser, owner: id, db)
-            try Self.upsert(trial.systemAttributes, into: .trialSystem, owner: id, db)
-            return Trial(
-                id: id, number: number, state: trial.state, params: trial.params,
-                distributions: trial.distributions.filter { trial.params[$0.key] != nil }, datetimeStart: start,
-                datetimeComplete: complete, userAttributes: trial.userAttributes,
-                systemAttributes: trial.systemAttributes)
+            guard value.isFinite else { throw StorageError.database("parameter '\(name)' is \(value)") }
         }
+        let number = try Self.nextTrialNumber(in: study, db)
+        let start = trial.state == .waiting ? nil : time
+        let complete = trial.state.isFinished ? time : nil
+        try db.cachedStatement(
+            sql: "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
+                + "VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [
+            number, study, trial.state.rawValue, start.map(OptunaDateTime.format),
+            complete.map(OptunaDateTime.format),
+        ])
+        let id = db.lastInsertedRowID
+        let insertParam = try db.cachedStatement(
+            sql: "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+                + "VALUES (?, ?, ?, ?)")
+        for name in trial.params.keys.sorted() {
+            guard let value = trial.params[name], let distribution = trial.distributions[name] else { continue }
+            try insertParam.execute(arguments: [id, name, value, distribution.optunaJSON])
+        }
+        try Self.upsert(trial.userAttributes, into: .trialUser, owner: id, db)
+        try Self.upsert(trial.systemAttributes, into: .trialSystem, owner: id, db)
+        let insertValue = try db.cachedStatement(
+            sql: "INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, "
+                + "intermediate_value_type) VALUES (?, ?, ?, ?)")
+        for step in trial.intermediateValues.keys.sorted() {
+            let (stored, type) = StoredValueType.encode(trial.intermediateValues[step] ?? .nan)
+            try insertValue.execute(arguments: [id, step, stored, type.rawValue])
+        }
+        return Trial(
+            id: id, number: number, state: trial.state, params: trial.params,
+            distributions: trial.distributions.filter { trial.params[$0.key] != nil },
+            intermediateValues: trial.intermediateValues, datetimeStart: start, datetimeComplete: complete,
+            userAttributes: trial.userAttributes, systemAttributes: trial.systemAttributes)
     }
 
     public func claimWaitingTrial(in study: StudyID) throws -> Trial? {
@@ -90,11 +100,30 @@ extension SQLiteStorage {
     public func finishTrial(
         _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue]
     ) throws {
+        _ = try finish(trial, state: state, value: value, userAttributes: userAttributes, systemAttributes: [:])
+    }
+
+    public func finishTrial(
+        _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
+        systemAttributes: [String: JSONValue]
+    ) throws -> Trial {
+        let finished = try finish(
+            trial, state: state, value: value, userAttributes: userAttributes, systemAttributes: systemAttributes,
+            returning: true)
+        guard let finished else { throw StorageError.trialNotFound("with id \(trial)") }
+        return finished
+    }
+
+    /// One transaction: state, completion time, value, attributes; then, when asked, the trial as stored.
+    private func finish(
+        _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
+        systemAttributes: [String: JSONValue], returning: Bool = false
+    ) throws -> Trial? {
         let time = OptunaDateTime.format(now())
-        try write { db in
+        return try write { db in
             let (current, number) = try Self.trialState(trial, db)
             guard current == .running else { throw StorageError.trialNotRunning(number: number, state: current) }
-            try Self.checkFinish(number: number, state: state, value: value)
+            try StorageRules.checkFinish(number: number, state: state, value: value)
             try db.cachedStatement(
                 sql: "UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ? AND state = 'RUNNING'"
             ).execute(arguments: [state.rawValue, time, trial])
@@ -108,6 +137,8 @@ extension SQLiteStorage {
                 ).execute(arguments: [trial, stored, type.rawValue])
             }
             try Self.upsert(userAttributes, into: .trialUser, owner: trial, db)
+            try Self.upsert(systemAttributes, into: .trialSystem, owner: trial, db)
+            return returning ? try Self.loadTrials(db, .id(trial)).first : nil
         }
     }
 
@@ -154,16 +185,6 @@ extension SQLiteStorage {
     static func requireUnfinished(_ trial: TrialID, _ db: Database) throws {
         let (state, number) = try trialState(trial, db)
         if state.isFinished { throw StorageError.trialNotRunning(number: number, state: state) }
-    }
-
-    /// What Optuna requires of a final state: a COMPLETE trial has a value that is not NaN.
-    static func checkFinish(number: Int, state: TrialState, value: Double?) throws(StorageError) {
-        guard state.isFinished else {
-            throw StorageError.database("trial \(number) cannot finish as \(state.rawValue)")
-        }
-        if state == .complete, value == nil || value?.isNaN == true {
-            throw StorageError.database("trial \(number) cannot be COMPLETE without a value (NaN is no value)")
-        }
     }
 
     // MARK: Reading trials

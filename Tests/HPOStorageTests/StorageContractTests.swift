@@ -297,4 +297,55 @@ struct StorageContractTests {
         #expect(try storage.countTrials(in: study.id, states: [.running]) == 4)
         #expect(try storage.countTrials(in: study.id, states: []) == 0)
     }
+
+    @Test(arguments: StorageKind.allCases)
+    func finishesWithSystemAttributesInOneCallAndReturnsTheTrial(kind: StorageKind) throws {
+        let fixture = try StorageFixture(kind)
+        defer { fixture.cleanUp() }
+        let storage = fixture.storage
+        let study = try storage.createStudy(name: "reasons", direction: .minimize, systemAttributes: [:])
+        let trial = try storage.createTrial(in: study.id, newTrial(["x": 2]))
+        try storage.recordReport(step: 3, value: 0.5, systemAttributes: [:], of: trial.id)
+        fixture.clock.advance(by: 1)
+        let failed = try storage.finishTrial(
+            trial.id, state: .fail, value: 0.5, userAttributes: ["u": .integer(1)],
+            systemAttributes: ["fail_reason": .string("worker lost")])
+        #expect(failed.state == .fail)
+        #expect(failed.value == nil)
+        #expect(failed.systemAttributes == ["fail_reason": .string("worker lost")])
+        #expect(failed.userAttributes == ["u": .integer(1)])
+        #expect(failed.intermediateValues == [3: 0.5])
+        #expect(failed.duration == 1)
+        #expect(try storage.trial(trial.id) == failed)
+        #expect(throws: StorageError.trialNotRunning(number: 0, state: .fail)) {
+            try storage.finishTrial(
+                trial.id, state: .complete, value: 1, userAttributes: [:], systemAttributes: ["k": .null])
+        }
+        #expect(try storage.trial(trial.id)?.systemAttributes["k"] == nil)
+    }
+
+    @Test(arguments: StorageKind.allCases)
+    func refusesTrialsItCouldNotStoreAsOptunaDoes(kind: StorageKind) throws {
+        let fixture = try StorageFixture(kind)
+        defer { fixture.cleanUp() }
+        let storage = fixture.storage
+        let study = try storage.createStudy(name: "refusals", direction: .minimize, systemAttributes: [:])
+        let distribution = Distribution.float(FloatDistribution(low: 0, high: 1))
+        let refused = [
+            NewTrial(state: .complete),
+            NewTrial(params: ["x": 0.5]),
+            NewTrial(params: ["x": .nan], distributions: ["x": distribution]),
+            NewTrial(params: ["x": .infinity], distributions: ["x": distribution]),
+        ]
+        for trial in refused {
+            #expect(throws: StorageError.self) { try storage.createTrial(in: study.id, trial) }
+        }
+        #expect(throws: StorageError.self) { try storage.createTrial(in: 999, NewTrial()) }
+        #expect(try storage.countTrials(in: study.id, states: nil) == 0)
+        let running = try storage.createTrial(in: study.id, NewTrial())
+        #expect(throws: StorageError.self) {
+            try storage.finishTrial(running.id, state: .waiting, value: nil, userAttributes: [:])
+        }
+        #expect(try storage.createTrial(in: study.id, NewTrial(state: .pruned)).number == 1)
+    }
 }
