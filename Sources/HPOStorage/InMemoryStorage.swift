@@ -36,13 +36,8 @@ public final class InMemoryStorage: StudyStorage {
 
         /// Adds a trial with the study's next number.
         mutating func insert(_ trial: NewTrial, in study: StudyID, at time: Date) throws(StorageError) -> Trial {
+            try StorageRules.check(trial)
             _ = try self.study(study)
-            for (name, value) in trial.params {
-                guard trial.distributions[name] != nil else {
-                    throw StorageError.database("parameter '\(name)' has no distribution")
-                }
-                guard value.isFinite else { throw StorageError.database("parameter '\(name)' is \(value)") }
-            }
             let created = Trial(
                 id: nextTrialID, number: trialIDs[study, default: []].count, state: trial.state,
                 params: trial.params, distributions: trial.distributions.filter { trial.params[$0.key] != nil },
@@ -165,7 +160,9 @@ public final class InMemoryStorage: StudyStorage {
             failed.systemAttributes.merge(failure.systemAttributes) { _, new in new }
             failed.userAttributes.merge(failure.userAttributes) { _, new in new }
             state.trials[trial] = failed
-            let retry = try failure.retry.map { retry throws(StorageError) in try state.insert(retry, in: study, at: time) }
+            let retry = try failure.retry.map { retry throws(StorageError) in
+                try state.insert(retry, in: study, at: time)
+            }
             return .failed(retry: retry)
         }
     }
