@@ -37,10 +37,12 @@ extension SQLiteStorage {
     static func budgetedTrialCount(in study: StudyID, _ db: Database) throws -> Int {
         try Int.fetchOne(
             db.cachedStatement(
-                sql: "SELECT COUNT(*) FROM trials t WHERE t.study_id = ? AND t.state != 'WAITING' AND NOT EXISTS "
-                    + "(SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id "
-                    + "AND a.\"key\" = 'failed_trial')"),
-            arguments: [study]) ?? 0
+                // Trials that are not WAITING (through the study's state index), less the retries among them
+                // (through the attribute-key index): no per-trial look-up.
+                sql: "SELECT (SELECT COUNT(*) FROM trials WHERE study_id = ? AND state != 'WAITING') - "
+                    + "(SELECT COUNT(*) FROM trial_system_attributes a JOIN trials t ON t.trial_id = a.trial_id "
+                    + "WHERE a.\"key\" = 'failed_trial' AND +t.study_id = ? AND +t.state != 'WAITING')"),
+            arguments: [study, study]) ?? 0
     }
 
     public func failTrial(_ trial: TrialID, _ failure: TrialFailure) throws -> TrialFailure.Outcome {
