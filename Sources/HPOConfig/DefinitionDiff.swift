@@ -7,7 +7,7 @@ public struct DefinitionDiff: Sendable, Hashable, CustomStringConvertible {
     public enum Compatibility: Int, Sendable, Hashable, Comparable, CustomStringConvertible {
         /// Nothing changed.
         case identical
-        /// Only the budget, the description or the order of parameters changed: the trials run so far stay valid.
+        /// Only the budget, the retry policy, the description or the order of parameters changed: the trials run so far stay valid.
         case compatible
         /// Some parameter domains only grew (lower `low`, higher `high`, choices appended), possibly with compatible
         /// changes: every stored parameter value is still in its domain.
@@ -67,7 +67,8 @@ public struct DefinitionDiff: Sendable, Hashable, CustomStringConvertible {
         oldRoot["space"] = nil
         newRoot["space"] = nil
         for (path, before, after) in Self.leafDifferences(.object(oldRoot), .object(newRoot), prefix: "") {
-            let harmless = path.hasPrefix("budget.") || path == "description"
+            let harmless =
+                path.hasPrefix("budget.") || path.hasPrefix("retry.") || path == "retry" || path == "description"
             changes.append(
                 Change(path: path, old: before, new: after, compatibility: harmless ? .compatible : .incompatible))
         }

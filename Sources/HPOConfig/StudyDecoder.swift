@@ -5,7 +5,8 @@ import HPOCore
 /// keys below, and within a section in the order the keys are checked.
 struct StudyDecoder {
     static let topLevelKeys = [
-        "version", "name", "description", "direction", "metric", "sampler", "scheduler", "trainer", "budget", "space",
+        "version", "name", "description", "direction", "metric", "sampler", "scheduler", "trainer", "budget", "retry",
+        "space",
     ]
     static let tpeKeys = [
         "n_startup_trials", "n_ei_candidates", "multivariate", "group", "constant_liar", "prior_weight",
@@ -53,16 +54,19 @@ struct StudyDecoder {
         let scheduler = try decodeScheduler(top.section("scheduler", what: "scheduler"))
         let trainer = try decodeTrainer(top.section("trainer", what: "trainer"))
         let budget = try decodeBudget(top.section("budget", what: "budget"))
+        let retry = try decodeRetry(top.section("retry", what: "retry"))
         guard let spaceNode = top.value("space") else {
             throw top.error("space", "is required: a map from parameter name to its domain")
         }
         var spaceDecoder = SpaceDecoder()
         let space = try spaceDecoder.decode(spaceNode, path: "space")
         warnings += spaceDecoder.warnings
-        return StudySpec(
+        var spec = StudySpec(
             name: name, description: description, direction: directionWord == "maximize" ? .maximize : .minimize,
             metric: metric,
             sampler: sampler, scheduler: scheduler, trainer: trainer, budget: budget, space: space)
+        spec.retry = retry
+        return spec
     }
 
     private func decodeSampler(_ section: MapReader?) throws(StudyDefinitionError) -> SamplerSpec {
@@ -189,23 +193,50 @@ struct StudyDecoder {
 
     private func decodeBudget(_ section: MapReader?) throws(StudyDefinitionError) -> Budget {
         guard let section else { return Budget() }
-        try section.requireOnly(["n_trials", "timeout", "workers"])
+        try section.requireOnly(["n_trials", "timeout", "timeout_scope", "workers"])
         var budget = Budget()
         budget.nTrials = try section.int("n_trials", minimum: 1)
-        if let node = section.value("timeout") {
-            let seconds: Double?
-            switch node.value {
-            case .integer(let number): seconds = Double(number)
-            case .number(let number): seconds = number.isFinite ? number : nil
-            case .string(let text): seconds = DurationParser.seconds(in: text)
-            default: seconds = nil
-            }
-            guard let seconds, seconds > 0 else {
-                throw section.error("timeout", "must be \(DurationParser.expectation) (got \(node.kindDescription))")
-            }
-            budget.timeout = seconds
+        budget.timeout = try duration(section, "timeout")
+        if let scope = try section.word("timeout_scope", allowed: TimeoutScope.allCases.map(\.rawValue)) {
+            budget.timeoutScope = TimeoutScope(rawValue: scope) ?? .run
         }
         budget.workers = try section.int("workers", minimum: 1) ?? 1
         return budget
+    }
+
+    private func decodeRetry(_ section: MapReader?) throws(StudyDefinitionError) -> RetryPolicy {
+        guard let section else { return RetryPolicy() }
+        try section.requireOnly(["max_retries", "retry_trainer_failures", "heartbeat_interval", "grace_period"])
+        var policy = RetryPolicy()
+        policy.maxRetries = try section.int("max_retries", minimum: 0) ?? policy.maxRetries
+        policy.retryTrainerFailures = try section.bool("retry_trainer_failures") ?? policy.retryTrainerFailures
+        policy.heartbeatInterval = try duration(section, "heartbeat_interval") ?? policy.heartbeatInterval
+        policy.gracePeriod = try duration(section, "grace_period") ?? policy.gracePeriod
+        if section.value("grace_period") == nil, section.value("heartbeat_interval") != nil {
+            // Optuna's default: twice the interval, when only the interval is given.
+            policy.gracePeriod = max(policy.gracePeriod, 2 * policy.heartbeatInterval)
+        }
+        guard policy.gracePeriod > policy.heartbeatInterval else {
+            throw section.error(
+                "grace_period",
+                "must be longer than heartbeat_interval (\(policy.heartbeatInterval)s), or live trials would be failed")
+        }
+        return policy
+    }
+
+    /// A positive number of seconds, or a duration such as `90s`, `30m`, `2h`.
+    private func duration(_ section: MapReader, _ key: String) throws(StudyDefinitionError) -> Double? {
+        guard let node = section.value(key) else { return nil }
+        let seconds: Double?
+        switch node.value {
+        case .integer(let number): seconds = Double(number)
+        case .number(let number): seconds = number.isFinite ? number : nil
+        case .string(let text): seconds = DurationParser.seconds(in: text)
+        default: seconds = nil
+        }
+        guard let seconds, seconds > 0 else {
+            throw section.error(key, "must be \(DurationParser.expectation) (got \(node.kindDescription))")
+        }
+        return seconds
     }
 }

@@ -34,6 +34,13 @@ extension StudySpec {
                 "n_trials": budget.nTrials.map(JSONValue.integer) ?? .null,
                 "timeout": budget.timeout.map(JSONValue.number) ?? .null,
                 "workers": .integer(budget.workers),
+                "timeout_scope": .string(budget.timeoutScope.rawValue),
+            ]),
+            "retry": .object([
+                "max_retries": .integer(retry.maxRetries),
+                "retry_trainer_failures": .bool(retry.retryTrainerFailures),
+                "heartbeat_interval": .number(retry.heartbeatInterval),
+                "grace_period": .number(retry.gracePeriod),
             ]),
             "space": .array(space.parameters.map(\.definitionJSON)),
         ]

@@ -13,6 +13,8 @@ public struct StudySpec: Sendable, Hashable {
     public var trainer: TrainerSpec?
     public var budget: Budget
     public var space: SearchSpace
+    /// `retry:` of a study: heartbeats and what happens to failed trials.
+    public var retry = RetryPolicy()
 
     public init(
         name: String, description: String? = nil, direction: StudyDirection, metric: String? = nil,
@@ -131,6 +133,8 @@ public struct Budget: Sendable, Hashable {
     /// Seconds.
     public var timeout: Double?
     public var workers: Int
+    /// What `timeout` limits: each run (`hpo run` / `hpo resume` invocation), or the study's whole running time.
+    public var timeoutScope: TimeoutScope = .run
 
     public init(nTrials: Int? = nil, timeout: Double? = nil, workers: Int = 1) {
         self.nTrials = nTrials

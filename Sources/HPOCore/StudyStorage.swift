@@ -27,6 +27,8 @@ public struct NewTrial: Sendable, Hashable {
     public var distributions: [String: Distribution]
     public var userAttributes: [String: JSONValue]
     public var systemAttributes: [String: JSONValue]
+    /// Intermediate values the trial starts with (a retry inherits those of the trial it retries).
+    public var intermediateValues: [Int: Double] = [:]
 
     public init(
         state: TrialState = .running, params: [String: Double] = [:], distributions: [String: Distribution] = [:],
@@ -63,6 +65,17 @@ public protocol StudyStorage: Sendable {
     func createTrial(in study: StudyID, _ trial: NewTrial) throws -> Trial
     /// Turns the oldest WAITING trial of the study into a RUNNING one (start time set), if there is one.
     func claimWaitingTrial(in study: StudyID) throws -> Trial?
+    /// Starts a trial of the study in one transaction, within a budget: claims the oldest WAITING trial that may
+    /// start, else creates `proposal` (as RUNNING). `proposal.systemAttributes` are written to whichever trial
+    /// starts. With a `budget`, a trial that would make `budgetedTrialCount` exceed it is not started: a retry (a
+    /// WAITING trial with the system attribute `failed_trial`) may always start, any other trial only below the
+    /// budget. Returns nil when no trial may start.
+    func startTrial(in study: StudyID, _ proposal: NewTrial, budget: Int?) throws -> Trial?
+    /// How much of a study's `n_trials` budget is used: trials that are not WAITING, not counting retries (trials
+    /// with the system attribute `failed_trial`), so a failed trial and its retries count once.
+    func budgetedTrialCount(in study: StudyID) throws -> Int
+    /// Fails a RUNNING trial and, in the same transaction, adds its retry (see `TrialFailure`).
+    func failTrial(_ trial: TrialID, _ failure: TrialFailure) throws -> TrialFailure.Outcome
     /// Records an intermediate value and the scheduler's attributes together. Reporting a step twice keeps
     /// the first value (as Optuna does).
     func recordReport(
@@ -74,6 +87,13 @@ public protocol StudyStorage: Sendable {
     func finishTrial(
         _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue]
     ) throws
+    /// Finishes a RUNNING trial and sets system attributes (for example a fail reason) in the same
+    /// transaction, and returns the finished trial; `StorageError.trialNotRunning` otherwise. The default
+    /// implementation (in `StudyStorage+Finish.swift`) uses two transactions; hpo's storages use one.
+    func finishTrial(
+        _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
+        systemAttributes: [String: JSONValue]
+    ) throws -> Trial
     func recordHeartbeat(of trial: TrialID) throws
     /// RUNNING trials of the study whose last heartbeat is older than `date`.
     func staleTrials(in study: StudyID, heartbeatBefore date: Date) throws -> [Trial]

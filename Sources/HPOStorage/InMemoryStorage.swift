@@ -29,6 +29,27 @@ public final class InMemoryStorage: StudyStorage {
         func trials(of study: StudyID) -> [Trial] {
             (trialIDs[study] ?? []).compactMap { trials[$0] }
         }
+
+        func budgetedTrialCount(of study: StudyID) -> Int {
+            trials(of: study).filter { $0.state != .waiting && $0.retriedTrialNumber == nil }.count
+        }
+
+        /// Adds a trial with the study's next number.
+        mutating func insert(_ trial: NewTrial, in study: StudyID, at time: Date) throws(StorageError) -> Trial {
+            try StorageRules.check(trial)
+            _ = try self.study(study)
+            let created = Trial(
+                id: nextTrialID, number: trialIDs[study, default: []].count, state: trial.state,
+                params: trial.params, distributions: trial.distributions.filter { trial.params[$0.key] != nil },
+                intermediateValues: trial.intermediateValues, datetimeStart: trial.state == .waiting ? nil : time,
+                datetimeComplete: trial.state.isFinished ? time : nil, userAttributes: trial.userAttributes,
+                systemAttributes: trial.systemAttributes)
+            nextTrialID += 1
+            trials[created.id] = created
+            trialIDs[study, default: []].append(created.id)
+            owners[created.id] = study
+            return created
+        }
     }
 
     private let state = Mutex(State())
@@ -95,25 +116,54 @@ public final class InMemoryStorage: StudyStorage {
 
     public func createTrial(in study: StudyID, _ trial: NewTrial) throws -> Trial {
         let time = time()
-        return try state.withLock { state throws(StorageError) in
+        return try state.withLock { state throws(StorageError) in try state.insert(trial, in: study, at: time) }
+    }
+
+    public func startTrial(in study: StudyID, _ proposal: NewTrial, budget: Int?) throws -> Trial? {
+        let time = time()
+        return try state.withLock { state throws(StorageError) -> Trial? in
             _ = try state.study(study)
-            for (name, value) in trial.params {
-                guard trial.distributions[name] != nil else {
-                    throw StorageError.database("parameter '\(name)' has no distribution")
-                }
-                guard value.isFinite else { throw StorageError.database("parameter '\(name)' is \(value)") }
+            let underBudget = budget.map { state.budgetedTrialCount(of: study) < $0 } ?? true
+            let waiting = state.trials(of: study).first { trial in
+                trial.state == .waiting && (underBudget || trial.retriedTrialNumber != nil)
             }
-            let created = Trial(
-                id: state.nextTrialID, number: state.trialIDs[study, default: []].count, state: trial.state,
-                params: trial.params, distributions: trial.distributions.filter { trial.params[$0.key] != nil },
-                datetimeStart: trial.state == .waiting ? nil : time,
-                datetimeComplete: trial.state.isFinished ? time : nil, userAttributes: trial.userAttributes,
-                systemAttributes: trial.systemAttributes)
-            state.nextTrialID += 1
-            state.trials[created.id] = created
-            state.trialIDs[study, default: []].append(created.id)
-            state.owners[created.id] = study
-            return created
+            if let id = waiting?.id {
+                state.trials[id]?.state = .running
+                state.trials[id]?.datetimeStart = time
+                state.trials[id]?.systemAttributes.merge(proposal.systemAttributes) { _, new in new }
+                return state.trials[id]
+            }
+            guard underBudget else { return nil }
+            var running = proposal
+            running.state = .running
+            return try state.insert(running, in: study, at: time)
+        }
+    }
+
+    public func budgetedTrialCount(in study: StudyID) throws -> Int {
+        state.withLock { state in state.budgetedTrialCount(of: study) }
+    }
+
+    public func failTrial(_ trial: TrialID, _ failure: TrialFailure) throws -> TrialFailure.Outcome {
+        let time = time()
+        return try state.withLock { state throws(StorageError) -> TrialFailure.Outcome in
+            let current = try state.trial(trial)
+            guard current.state == .running, let study = state.owners[trial] else { return .notRunning }
+            if let cutoff = failure.onlyIfHeartbeatBefore, let last = state.heartbeats[trial] ?? current.datetimeStart,
+                last >= cutoff
+            {
+                return .alive
+            }
+            var failed = current
+            failed.state = .fail
+            failed.datetimeComplete = time
+            failed.systemAttributes.merge(failure.systemAttributes) { _, new in new }
+            failed.userAttributes.merge(failure.userAttributes) { _, new in new }
+            state.trials[trial] = failed
+            let retry = try failure.retry.map { retry throws(StorageError) in
+                try state.insert(retry, in: study, at: time)
+            }
+            return .failed(retry: retry)
         }
     }
 
@@ -155,21 +205,30 @@ public final class InMemoryStorage: StudyStorage {
     }
 
     public func finishTrial(
-        _ trial: TrialID, state newState: TrialState, value: Double?, userAttributes: [String: JSONValue]
+        _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue]
     ) throws {
+        _ = try finishTrial(trial, state: state, value: value, userAttributes: userAttributes, systemAttributes: [:])
+    }
+
+    public func finishTrial(
+        _ trial: TrialID, state newState: TrialState, value: Double?, userAttributes: [String: JSONValue],
+        systemAttributes: [String: JSONValue]
+    ) throws -> Trial {
         let time = time()
-        try state.withLock { state throws(StorageError) in
+        return try state.withLock { state throws(StorageError) in
             let current = try state.trial(trial)
             guard current.state == .running else {
                 throw StorageError.trialNotRunning(number: current.number, state: current.state)
             }
-            try SQLiteStorage.checkFinish(number: current.number, state: newState, value: value)
+            try StorageRules.checkFinish(number: current.number, state: newState, value: value)
             var finished = current
             finished.state = newState
             finished.datetimeComplete = time
             if let value, !value.isNaN, newState != .fail { finished.value = value }
             finished.userAttributes.merge(userAttributes) { _, new in new }
+            finished.systemAttributes.merge(systemAttributes) { _, new in new }
             state.trials[trial] = finished
+            return finished
         }
     }
 

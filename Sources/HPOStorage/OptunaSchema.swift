@@ -108,6 +108,14 @@ enum OptunaSchema {
             "ix_hpo_trials_study_state",
             "CREATE INDEX IF NOT EXISTS ix_hpo_trials_study_state ON trials (study_id, state)"
         ),
+        (
+            "ix_hpo_trial_system_attributes_key",
+            "CREATE INDEX IF NOT EXISTS ix_hpo_trial_system_attributes_key ON trial_system_attributes (\"key\")"
+        ),
+        (
+            "ix_hpo_trial_values_best",
+            "CREATE INDEX IF NOT EXISTS ix_hpo_trial_values_best ON trial_values (objective, value_type, value)"
+        ),
     ]
 
     /// Whether the file already has every table, index and version row (then opening needs no write).

@@ -7,40 +7,45 @@ extension SQLiteStorage {
 
     public func createTrial(in study: StudyID, _ trial: NewTrial) throws -> Trial {
         let time = OptunaDateTime.rounded(now())
-        return try write { db in
-            try Self.requireStudy(study, db)
-            for (name, value) in trial.params {
-                guard trial.distributions[name] != nil else {
-                    throw StorageError.database("parameter '\(name)' has no distribution")
-                }
-                guard value.isFinite else { throw StorageError.database("parameter '\(name)' is \(value)") }
-            }
-            let number = try Self.nextTrialNumber(in: study, db)
-            let start = trial.state == .waiting ? nil : time
-            let complete = trial.state.isFinished ? time : nil
-            try db.cachedStatement(
-                sql: "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
-                    + "VALUES (?, ?, ?, ?, ?)"
-            ).execute(arguments: [
-                number, study, trial.state.rawValue, start.map(OptunaDateTime.format),
-                complete.map(OptunaDateTime.format),
-            ])
-            let id = db.lastInsertedRowID
-            let insertParam = try db.cachedStatement(
-                sql: "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
-                    + "VALUES (?, ?, ?, ?)")
-            for name in trial.params.keys.sorted() {
-                guard let value = trial.params[name], let distribution = trial.distributions[name] else { continue }
-                try insertParam.execute(arguments: [id, name, value, distribution.optunaJSON])
-            }
-            try Self.upsert(trial.userAttributes, into: .trialUser, owner: id, db)
-            try Self.upsert(trial.systemAttributes, into: .trialSystem, owner: id, db)
-            return Trial(
-                id: id, number: number, state: trial.state, params: trial.params,
-                distributions: trial.distributions.filter { trial.params[$0.key] != nil }, datetimeStart: start,
-                datetimeComplete: complete, userAttributes: trial.userAttributes,
-                systemAttributes: trial.systemAttributes)
+        return try write { db in try Self.insertTrial(trial, in: study, at: time, db) }
+    }
+
+    /// Inserts a trial with the next number of the study, its parameters, intermediate values and attributes.
+    static func insertTrial(_ trial: NewTrial, in study: StudyID, at time: Date, _ db: Database) throws -> Trial {
+        try StorageRules.check(trial)
+        try Self.requireStudy(study, db)
+        let number = try Self.nextTrialNumber(in: study, db)
+        let start = trial.state == .waiting ? nil : time
+        let complete = trial.state.isFinished ? time : nil
+        try db.cachedStatement(
+            sql: "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
+                + "VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [
+            number, study, trial.state.rawValue, start.map(OptunaDateTime.format),
+            complete.map(OptunaDateTime.format),
+        ])
+        let id = db.lastInsertedRowID
+        let insertParam = try db.cachedStatement(
+            sql: "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+                + "VALUES (?, ?, ?, ?)")
+        for name in trial.params.keys.sorted() {
+            guard let value = trial.params[name], let distribution = trial.distributions[name] else { continue }
+            try insertParam.execute(arguments: [id, name, value, distribution.optunaJSON])
         }
+        try Self.upsert(trial.userAttributes, into: .trialUser, owner: id, db)
+        try Self.upsert(trial.systemAttributes, into: .trialSystem, owner: id, db)
+        let insertValue = try db.cachedStatement(
+            sql: "INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, "
+                + "intermediate_value_type) VALUES (?, ?, ?, ?)")
+        for step in trial.intermediateValues.keys.sorted() {
+            let (stored, type) = StoredValueType.encode(trial.intermediateValues[step] ?? .nan)
+            try insertValue.execute(arguments: [id, step, stored, type.rawValue])
+        }
+        return Trial(
+            id: id, number: number, state: trial.state, params: trial.params,
+            distributions: trial.distributions.filter { trial.params[$0.key] != nil },
+            intermediateValues: trial.intermediateValues, datetimeStart: start, datetimeComplete: complete,
+            userAttributes: trial.userAttributes, systemAttributes: trial.systemAttributes)
     }
 
     public func claimWaitingTrial(in study: StudyID) throws -> Trial? {
@@ -90,11 +95,30 @@ extension SQLiteStorage {
     public func finishTrial(
         _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue]
     ) throws {
+        _ = try finish(trial, state: state, value: value, userAttributes: userAttributes, systemAttributes: [:])
+    }
+
+    public func finishTrial(
+        _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
+        systemAttributes: [String: JSONValue]
+    ) throws -> Trial {
+        let finished = try finish(
+            trial, state: state, value: value, userAttributes: userAttributes, systemAttributes: systemAttributes,
+            returning: true)
+        guard let finished else { throw StorageError.trialNotFound("with id \(trial)") }
+        return finished
+    }
+
+    /// One transaction: state, completion time, value, attributes; then, when asked, the trial as stored.
+    private func finish(
+        _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
+        systemAttributes: [String: JSONValue], returning: Bool = false
+    ) throws -> Trial? {
         let time = OptunaDateTime.format(now())
-        try write { db in
+        return try write { db in
             let (current, number) = try Self.trialState(trial, db)
             guard current == .running else { throw StorageError.trialNotRunning(number: number, state: current) }
-            try Self.checkFinish(number: number, state: state, value: value)
+            try StorageRules.checkFinish(number: number, state: state, value: value)
             try db.cachedStatement(
                 sql: "UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ? AND state = 'RUNNING'"
             ).execute(arguments: [state.rawValue, time, trial])
@@ -108,6 +132,8 @@ extension SQLiteStorage {
                 ).execute(arguments: [trial, stored, type.rawValue])
             }
             try Self.upsert(userAttributes, into: .trialUser, owner: trial, db)
+            try Self.upsert(systemAttributes, into: .trialSystem, owner: trial, db)
+            return returning ? try Self.loadTrials(db, .id(trial)).first : nil
         }
     }
 
@@ -156,16 +182,6 @@ extension SQLiteStorage {
         if state.isFinished { throw StorageError.trialNotRunning(number: number, state: state) }
     }
 
-    /// What Optuna requires of a final state: a COMPLETE trial has a value that is not NaN.
-    static func checkFinish(number: Int, state: TrialState, value: Double?) throws(StorageError) {
-        guard state.isFinished else {
-            throw StorageError.database("trial \(number) cannot finish as \(state.rawValue)")
-        }
-        if state == .complete, value == nil || value?.isNaN == true {
-            throw StorageError.database("trial \(number) cannot be COMPLETE without a value (NaN is no value)")
-        }
-    }
-
     // MARK: Reading trials
 
     public func staleTrials(in study: StudyID, heartbeatBefore date: Date) throws -> [Trial] {
@@ -211,17 +227,63 @@ extension SQLiteStorage {
     }
 
     public func bestTrial(in study: StudyID) throws -> Trial? {
+        try bestTrial(in: study, window: Self.bestValueWindow)
+    }
+
+    func bestTrial(in study: StudyID, window: Int) throws -> Trial? {
         try read { db in
-            // Optuna's order: value type (INF_NEG < FINITE < INF_POS), then value; ties go to the lower number.
-            let order = try Self.direction(of: study, db) == .minimize ? "ASC" : "DESC"
-            let id = try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT t.trial_id FROM trials t JOIN trial_values v ON v.trial_id = t.trial_id "
-                        + "WHERE t.study_id = ? AND t.state = 'COMPLETE' AND v.objective = 0 "
-                        + "ORDER BY CASE v.value_type WHEN 'INF_NEG' THEN -1 WHEN 'INF_POS' THEN 1 ELSE 0 END "
-                        + "\(order), v.value \(order), t.number ASC, t.trial_id ASC LIMIT 1"), arguments: [study])
+            let direction = try Self.direction(of: study, db)
+            let id = try Self.bestTrialID(in: study, direction: direction, window: window, db)
             return try id.flatMap { try Self.loadTrials(db, .id($0)).first }
         }
+    }
+
+    /// How many of the best values of all studies `bestTrialID` looks through before it scans the study.
+    static let bestValueWindow = 1000
+
+    /// The best COMPLETE trial in Optuna's order: value type (INF_NEG < FINITE < INF_POS), then value; ties go to
+    /// the lower number. Each value type is looked up through `ix_hpo_trial_values_best`: the best finite value
+    /// is usually among the best `bestValueWindow` values of the whole file (found without scanning the
+    /// study); otherwise the study's COMPLETE trials are scanned. (Unary `+` keeps SQLite from choosing a scan
+    /// in trial order where an index lookup is cheaper.)
+    static func bestTrialID(in study: StudyID, direction: StudyDirection, window: Int, _ db: Database) throws
+        -> TrialID?
+    {
+        let order = direction == .minimize ? "ASC" : "DESC"
+        let types: [StoredValueType] =
+            direction == .minimize
+            ? [.infinityNegative, .finite, .infinityPositive] : [.infinityPositive, .finite, .infinityNegative]
+        let firstByNumber =
+            "SELECT t.trial_id FROM trial_values v JOIN trials t ON t.trial_id = v.trial_id "
+            + "WHERE v.objective = 0 AND v.value_type = ? AND +t.study_id = ? AND +t.state = 'COMPLETE' "
+        for type in types {
+            guard type == .finite else {
+                let id = try Int64.fetchOne(
+                    db.cachedStatement(sql: firstByNumber + "ORDER BY t.number, t.trial_id LIMIT 1"),
+                    arguments: [type.rawValue, study])
+                if let id { return id }
+                continue
+            }
+            let windowed = try Double.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT w.value FROM (SELECT trial_id, value FROM trial_values WHERE objective = 0 "
+                        + "AND value_type = 'FINITE' ORDER BY value \(order) LIMIT ?) w "
+                        + "JOIN trials t ON t.trial_id = w.trial_id WHERE t.study_id = ? AND t.state = 'COMPLETE' "
+                        + "ORDER BY w.value \(order) LIMIT 1"), arguments: [window, study])
+            let scanned =
+                try windowed == nil
+                ? Double.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT v.value FROM trials t JOIN trial_values v ON v.trial_id = t.trial_id "
+                            + "WHERE t.study_id = ? AND t.state = 'COMPLETE' AND +v.objective = 0 "
+                            + "AND +v.value_type = 'FINITE' ORDER BY +v.value \(order) LIMIT 1"), arguments: [study])
+                : nil
+            guard let best = windowed ?? scanned else { continue }
+            return try Int64.fetchOne(
+                db.cachedStatement(sql: firstByNumber + "AND v.value = ? ORDER BY t.number, t.trial_id LIMIT 1"),
+                arguments: [StoredValueType.finite.rawValue, study, best])
+        }
+        return nil
     }
 
     /// Which trials a read loads, as a condition on `trials t`.
@@ -242,7 +304,8 @@ extension SQLiteStorage {
                 var alternatives = ids.isEmpty ? [] : ["t.trial_id IN (\(ids.map(String.init).joined(separator: ",")))"]
                 if let after { alternatives.append("t.trial_id > \(after)") }
                 if alternatives.isEmpty { alternatives = ["0"] }
-                return ("t.study_id = ? AND (" + alternatives.joined(separator: " OR ") + ")", [study], false)
+                // `+t.study_id`: look the ids up by rowid rather than scanning the study.
+                return ("+t.study_id = ? AND (" + alternatives.joined(separator: " OR ") + ")", [study], false)
             }
         }
 
@@ -258,15 +321,15 @@ extension SQLiteStorage {
     /// per table, each joined to the filtered trials.
     static func loadTrials(_ db: Database, _ filter: TrialFilter) throws -> [Trial] {
         let (condition, arguments, fixed) = filter.condition
-        func rows(_ sql: String) throws -> RowCursor {
-            let statement = fixed ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        func rows(_ sql: String, _ arguments: StatementArguments, cached: Bool) throws -> RowCursor {
+            let statement = cached ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
             return try Row.fetchCursor(statement, arguments: arguments)
         }
         var trials: [Trial] = []
         var index: [TrialID: Int] = [:]
         let trialRows = try rows(
             "SELECT t.trial_id, t.number, t.state, t.datetime_start, t.datetime_complete FROM trials t "
-                + "WHERE \(condition) ORDER BY t.number, t.trial_id")
+                + "WHERE \(condition) ORDER BY t.number, t.trial_id", arguments, cached: fixed)
         while let row = try trialRows.next() {
             let id: Int64 = row[0]
             let stateName: String = row[2] ?? ""
@@ -283,11 +346,27 @@ extension SQLiteStorage {
                     datetimeComplete: complete.flatMap(OptunaDateTime.parse)))
         }
         guard !trials.isEmpty else { return [] }
-        let join = "JOIN trials t ON t.trial_id = x.trial_id WHERE \(condition)"
+        // The child rows of the trials found: by id through each table's (trial_id, ...) index when they are
+        // few, else joined to the same condition (one pass over the study's trials).
+        let selection: String
+        let selectionArguments: StatementArguments
+        let selectionCached: Bool
+        if trials.count == 1 {
+            (selection, selectionArguments, selectionCached) = ("WHERE x.trial_id = ?", [trials[0].id], true)
+        } else if trials.count <= 500 {
+            let ids = trials.map { String($0.id) }.joined(separator: ",")
+            (selection, selectionArguments, selectionCached) = ("WHERE x.trial_id IN (\(ids))", [], false)
+        } else {
+            selection = "JOIN trials t ON t.trial_id = x.trial_id WHERE \(condition)"
+            (selectionArguments, selectionCached) = (arguments, fixed)
+        }
+        func childRows(_ sql: String) throws -> RowCursor {
+            try rows(sql, selectionArguments, cached: selectionCached)
+        }
 
         var distributions: [String: Distribution] = [:]
-        let params = try rows(
-            "SELECT x.trial_id, x.param_name, x.param_value, x.distribution_json FROM trial_params x \(join)")
+        let params = try childRows(
+            "SELECT x.trial_id, x.param_name, x.param_value, x.distribution_json FROM trial_params x \(selection)")
         while let row = try params.next() {
             guard let position = index[row[0]], let name: String = row[1], let json: String = row[3] else { continue }
             let distribution: Distribution
@@ -301,23 +380,24 @@ extension SQLiteStorage {
             trials[position].distributions[name] = distribution
         }
 
-        let values = try rows(
-            "SELECT x.trial_id, x.value, x.value_type FROM trial_values x \(join) AND x.objective = 0")
+        let values = try childRows(
+            "SELECT x.trial_id, x.value, x.value_type FROM trial_values x \(selection) AND x.objective = 0")
         while let row = try values.next() {
             guard let position = index[row[0]] else { continue }
             trials[position].value = StoredValueType.decode(row[1], type: row[2] ?? "")
         }
 
-        let intermediate = try rows(
+        let intermediate = try childRows(
             "SELECT x.trial_id, x.step, x.intermediate_value, x.intermediate_value_type "
-                + "FROM trial_intermediate_values x \(join)")
+                + "FROM trial_intermediate_values x \(selection)")
         while let row = try intermediate.next() {
             guard let position = index[row[0]], let step: Int = row[1] else { continue }
             trials[position].intermediateValues[step] = StoredValueType.decode(row[2], type: row[3] ?? "")
         }
 
         for table in [AttributeTable.trialUser, .trialSystem] {
-            let attributes = try rows("SELECT x.trial_id, x.\"key\", x.value_json FROM \(table.rawValue) x \(join)")
+            let attributes = try childRows(
+                "SELECT x.trial_id, x.\"key\", x.value_json FROM \(table.rawValue) x \(selection)")
             while let row = try attributes.next() {
                 guard let position = index[row[0]], let key: String = row[1] else { continue }
                 let value = decodeAttribute(row[2])

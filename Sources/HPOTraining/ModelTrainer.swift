@@ -25,7 +25,7 @@ public struct ModelTrainer: Trainer {
     let checkpoints: (any CheckpointStore)?
 
     static let dataKeys = [
-        "dataset", "target", "task", "epochs", "metric", "select", "validation_fraction", "test_fraction",
+        "dataset", "target", "task", "epochs", "metric", "select", "validation_fraction", "test_fraction", "scaling",
     ]
 
     public static func optionKeys(for kind: ModelKind) -> [String] {
@@ -82,8 +82,12 @@ public struct ModelTrainer: Trainer {
             try rule.check(spec)
         }
         let dataset = try Dataset.load(datasetName, root: dataRoot, target: try reader.string("target"), task: task)
+        let scaling =
+            try reader.string("scaling", allowed: FeatureScaling.allCases.map(\.rawValue)).flatMap(FeatureScaling.init)
+            ?? .standard
         data = try PreparedData(
-            dataset, validationFraction: validationFraction, testFraction: testFraction, seed: dataSeed)
+            dataset, validationFraction: validationFraction, testFraction: testFraction, seed: dataSeed,
+            scaling: scaling)
     }
 
     private static func task(

@@ -1,7 +1,18 @@
 import Foundation
 import HPOCore
 
-/// One part of a split data set, with standardised features.
+/// How features are scaled, always with statistics of the training part only.
+public enum FeatureScaling: String, Sendable, Hashable, CaseIterable {
+    /// Zero mean, unit standard deviation.
+    case standard
+    /// The training part's range mapped to [0, 1] (features that are mostly constant, such as pixel counts, keep
+    /// rare values small instead of blowing them up).
+    case minmax
+    /// The features as they are.
+    case none
+}
+
+/// One part of a split data set, with scaled features.
 public struct Partition: Sendable, Hashable {
     /// Row-major, `rowCount × featureCount`, standardised with the training part's statistics.
     public var features: [Float]
@@ -27,13 +38,17 @@ public struct PreparedData: Sendable, Hashable {
     public var train: Partition
     public var validation: Partition
     public var test: Partition
+    /// Features are scaled as `(x - featureMean) / featureScale` (for `minmax`, the mean is the training minimum).
     public var featureMean: [Float]
     public var featureScale: [Float]
     /// Regression targets are standardised for training with these (0 and 1 for classification).
     public var targetMean: Double
     public var targetScale: Double
 
-    public init(_ dataset: Dataset, validationFraction: Double, testFraction: Double, seed: UInt64) throws {
+    public init(
+        _ dataset: Dataset, validationFraction: Double, testFraction: Double, seed: UInt64,
+        scaling: FeatureScaling = .standard
+    ) throws {
         let fail = { (message: String) in TrainingError.invalidData(source: dataset.name, message: message) }
         var generator = SeededGenerator(seed: seed, trialNumber: 0, stream: 0x5EED_5B17)
         var groups: [[Int]]
@@ -64,7 +79,15 @@ public struct PreparedData: Sendable, Hashable {
         let columns = dataset.featureCount
         var mean = [Float](repeating: 0, count: columns)
         var scale = [Float](repeating: 1, count: columns)
-        for column in 0..<columns {
+        for column in 0..<columns where scaling != .none {
+            if scaling == .minmax {
+                let values = trainRows.map { dataset.features[$0 * columns + column] }
+                let low = values.min() ?? 0
+                let high = values.max() ?? 1
+                mean[column] = low
+                scale[column] = high > low ? high - low : 1
+                continue
+            }
             var sum = 0.0
             for row in trainRows { sum += Double(dataset.features[row * columns + column]) }
             let average = sum / Double(trainRows.count)

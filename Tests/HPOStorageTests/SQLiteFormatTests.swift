@@ -150,4 +150,32 @@ struct SQLiteFormatTests {
         #expect(try full.inspect("PRAGMA synchronous", onWriter: true) == [["2"]])
         #expect(try off.inspect("PRAGMA synchronous", onWriter: true) == [["0"]])
     }
+
+    @Test(arguments: [StudyDirection.minimize, .maximize])
+    func findsTheBestTrialOfAStudyWhoseValuesAreNotAmongTheFilesBest(direction: StudyDirection) throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let storage = try open()
+        let leader = try storage.createStudy(name: "leader", direction: direction, systemAttributes: [:])
+        let other = try storage.createStudy(name: "other", direction: direction, systemAttributes: [:])
+        // The leader's values are all better than the other study's; the other study has a tie and a PRUNED
+        // trial whose value would win if it counted.
+        let sign = direction == .minimize ? 1.0 : -1.0
+        for (study, values) in [(leader.id, [1.0, 2, 3, 4, 5, 6]), (other.id, [40, 20, 30, 20, 50])] {
+            for value in values {
+                let trial = try storage.createTrial(in: study, newTrial())
+                try storage.finishTrial(trial.id, state: .complete, value: sign * value, userAttributes: [:])
+            }
+        }
+        let pruned = try storage.createTrial(in: other.id, newTrial())
+        try storage.finishTrial(pruned.id, state: .pruned, value: sign * 10, userAttributes: [:])
+        for window in [1, 3, 1000] {
+            #expect(try storage.bestTrial(in: other.id, window: window)?.number == 1, "window \(window)")
+            #expect(try storage.bestTrial(in: leader.id, window: window)?.number == 0, "window \(window)")
+        }
+        let plans = try storage.inspect(
+            "EXPLAIN QUERY PLAN SELECT w.value FROM (SELECT trial_id, value FROM trial_values WHERE objective = 0 "
+                + "AND value_type = 'FINITE' ORDER BY value LIMIT 1000) w JOIN trials t ON t.trial_id = w.trial_id "
+                + "WHERE t.study_id = 1 AND t.state = 'COMPLETE' ORDER BY w.value LIMIT 1")
+        #expect(plans.contains { row in row.contains { $0?.contains("ix_hpo_trial_values_best") == true } })
+    }
 }

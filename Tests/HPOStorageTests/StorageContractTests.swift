@@ -297,4 +297,118 @@ struct StorageContractTests {
         #expect(try storage.countTrials(in: study.id, states: [.running]) == 4)
         #expect(try storage.countTrials(in: study.id, states: []) == 0)
     }
+
+    @Test(arguments: StorageKind.allCases)
+    func finishesWithSystemAttributesInOneCallAndReturnsTheTrial(kind: StorageKind) throws {
+        let fixture = try StorageFixture(kind)
+        defer { fixture.cleanUp() }
+        let storage = fixture.storage
+        let study = try storage.createStudy(name: "reasons", direction: .minimize, systemAttributes: [:])
+        let trial = try storage.createTrial(in: study.id, newTrial(["x": 2]))
+        try storage.recordReport(step: 3, value: 0.5, systemAttributes: [:], of: trial.id)
+        fixture.clock.advance(by: 1)
+        let failed = try storage.finishTrial(
+            trial.id, state: .fail, value: 0.5, userAttributes: ["u": .integer(1)],
+            systemAttributes: ["fail_reason": .string("worker lost")])
+        #expect(failed.state == .fail)
+        #expect(failed.value == nil)
+        #expect(failed.systemAttributes == ["fail_reason": .string("worker lost")])
+        #expect(failed.userAttributes == ["u": .integer(1)])
+        #expect(failed.intermediateValues == [3: 0.5])
+        #expect(failed.duration == 1)
+        #expect(try storage.trial(trial.id) == failed)
+        #expect(throws: StorageError.trialNotRunning(number: 0, state: .fail)) {
+            try storage.finishTrial(
+                trial.id, state: .complete, value: 1, userAttributes: [:], systemAttributes: ["k": .null])
+        }
+        #expect(try storage.trial(trial.id)?.systemAttributes["k"] == nil)
+    }
+
+    @Test(arguments: StorageKind.allCases)
+    func refusesTrialsItCouldNotStoreAsOptunaDoes(kind: StorageKind) throws {
+        let fixture = try StorageFixture(kind)
+        defer { fixture.cleanUp() }
+        let storage = fixture.storage
+        let study = try storage.createStudy(name: "refusals", direction: .minimize, systemAttributes: [:])
+        let distribution = Distribution.float(FloatDistribution(low: 0, high: 1))
+        let refused = [
+            NewTrial(state: .complete),
+            NewTrial(params: ["x": 0.5]),
+            NewTrial(params: ["x": .nan], distributions: ["x": distribution]),
+            NewTrial(params: ["x": .infinity], distributions: ["x": distribution]),
+        ]
+        for trial in refused {
+            #expect(throws: StorageError.self) { try storage.createTrial(in: study.id, trial) }
+        }
+        #expect(throws: StorageError.self) { try storage.createTrial(in: 999, NewTrial()) }
+        #expect(try storage.countTrials(in: study.id, states: nil) == 0)
+        let running = try storage.createTrial(in: study.id, NewTrial())
+        #expect(throws: StorageError.self) {
+            try storage.finishTrial(running.id, state: .waiting, value: nil, userAttributes: [:])
+        }
+        #expect(try storage.createTrial(in: study.id, NewTrial(state: .pruned)).number == 1)
+    }
+
+    @Test(arguments: StorageKind.allCases)
+    func startsTrialsWithinTheBudgetCountingAFailedTrialAndItsRetriesOnce(kind: StorageKind) throws {
+        let fixture = try StorageFixture(kind)
+        defer { fixture.cleanUp() }
+        let storage = fixture.storage
+        let study = try storage.createStudy(name: "budget", direction: .minimize, systemAttributes: [:])
+        let enqueued = try storage.createTrial(in: study.id, NewTrial(state: .waiting))
+        let proposal = NewTrial(params: ["x": 1.5], distributions: ["x": .float(FloatDistribution(low: 0, high: 2))])
+        // The enqueued WAITING trial starts first, then proposals, until the budget of 3 is used.
+        let first = try #require(try storage.startTrial(in: study.id, proposal, budget: 3))
+        #expect(first.id == enqueued.id)
+        #expect(first.state == .running)
+        let second = try #require(try storage.startTrial(in: study.id, proposal, budget: 3))
+        #expect(second.params == ["x": 1.5])
+        _ = try #require(try storage.startTrial(in: study.id, proposal, budget: 3))
+        #expect(try storage.startTrial(in: study.id, proposal, budget: 3) == nil)
+        #expect(try storage.budgetedTrialCount(in: study.id) == 3)
+        _ = try storage.createTrial(in: study.id, NewTrial(state: .waiting))
+
+        // Failing with a retry adds a WAITING copy that may start above the budget and is not counted again.
+        let outcome = try storage.failTrial(
+            second.id,
+            TrialFailure(systemAttributes: ["fail_reason": .string("worker lost")], retry: second.retryCopy()))
+        guard case .failed(let retry?) = outcome else {
+            Issue.record("expected a failure with a retry, got \(outcome)")
+            return
+        }
+        #expect(retry.state == .waiting)
+        #expect(retry.number == 4)
+        #expect(retry.params == second.params)
+        #expect(retry.retriedTrialNumber == second.number)
+        #expect(try storage.trial(second.id)?.systemAttributes["fail_reason"] == .string("worker lost"))
+        #expect(try storage.budgetedTrialCount(in: study.id) == 3)
+        let restarted = try #require(try storage.startTrial(in: study.id, proposal, budget: 3))
+        #expect(restarted.id == retry.id)
+        #expect(try storage.budgetedTrialCount(in: study.id) == 3)
+        // The enqueued trial made after the budget was used does not start.
+        #expect(try storage.startTrial(in: study.id, proposal, budget: 3) == nil)
+        #expect(try storage.failTrial(second.id, TrialFailure()) == .notRunning)
+    }
+
+    @Test(arguments: StorageKind.allCases)
+    func failsAStaleTrialOnlyWhenItsHeartbeatIsOlderThanTheCutoff(kind: StorageKind) throws {
+        let fixture = try StorageFixture(kind)
+        defer { fixture.cleanUp() }
+        let storage = fixture.storage
+        let clock = fixture.clock
+        let study = try storage.createStudy(name: "stale", direction: .minimize, systemAttributes: [:])
+        let trial = try storage.createTrial(in: study.id, newTrial(["x": 1]))
+        clock.advance(by: 30)
+        try storage.recordHeartbeat(of: trial.id)
+        let beat = clock.now
+        clock.advance(by: 30)
+        #expect(try storage.failTrial(trial.id, TrialFailure(onlyIfHeartbeatBefore: beat)) == .alive)
+        #expect(try storage.trial(trial.id)?.state == .running)
+        let outcome = try storage.failTrial(trial.id, TrialFailure(onlyIfHeartbeatBefore: beat.addingTimeInterval(1)))
+        #expect(outcome == .failed(retry: nil))
+        let failed = try #require(try storage.trial(trial.id))
+        #expect(failed.state == .fail)
+        #expect(failed.datetimeComplete == clock.now)
+        #expect(try storage.staleTrials(in: study.id, heartbeatBefore: clock.now).isEmpty)
+    }
 }

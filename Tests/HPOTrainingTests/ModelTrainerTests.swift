@@ -104,6 +104,23 @@ func temporaryCSV(_ text: String) throws -> URL {
         #expect(abs(validationMean) > 1e-6)
     }
 
+    @Test func minmaxScalingMapsTheTrainingRangeToTheUnitInterval() throws {
+        let trainer = try makeModel(
+            "logistic_regression", ["dataset": .string("digits"), "scaling": .string("minmax")], dataSeed: 3)
+        let data = trainer.data
+        let columns = data.featureCount
+        for column in 0..<columns {
+            let values = (0..<data.train.rowCount).map { data.train.features[$0 * columns + column] }
+            let low = values.min() ?? -1
+            let high = values.max() ?? -1
+            #expect(low == 0)
+            #expect(high == 1 || high == 0)
+        }
+        #expect(
+            errorMessage { try makeModel("mlp", ["dataset": .string("wine"), "scaling": .string("robust")]) }
+                == "trainer.scaling: must be one of standard, minmax, none (got robust)")
+    }
+
     @Test func cancellationStopsBeforeTheNextMinibatch() throws {
         let trainer = try makeModel(
             "mlp", ["dataset": .string("digits"), "epochs": .integer(5), "batch_size": .integer(16)])

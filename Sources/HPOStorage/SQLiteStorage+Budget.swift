@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import HPOCore
+
+extension SQLiteStorage {
+    // MARK: Starting trials within a budget, failing with a retry
+
+    public func startTrial(in study: StudyID, _ proposal: NewTrial, budget: Int?) throws -> Trial? {
+        let time = OptunaDateTime.rounded(now())
+        return try write { db in
+            try Self.requireStudy(study, db)
+            let underBudget = try budget.map { try Self.budgetedTrialCount(in: study, db) < $0 } ?? true
+            let waiting = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT t.trial_id FROM trials t WHERE t.study_id = ? AND t.state = 'WAITING' AND (? OR "
+                        + "EXISTS (SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id "
+                        + "AND a.\"key\" = 'failed_trial')) ORDER BY t.trial_id LIMIT 1"),
+                arguments: [study, underBudget])
+            if let waiting {
+                try db.cachedStatement(
+                    sql: "UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?"
+                ).execute(arguments: [OptunaDateTime.format(time), waiting])
+                try Self.upsert(proposal.systemAttributes, into: .trialSystem, owner: waiting, db)
+                return try Self.loadTrials(db, .id(waiting)).first
+            }
+            guard underBudget else { return nil }
+            var running = proposal
+            running.state = .running
+            return try Self.insertTrial(running, in: study, at: time, db)
+        }
+    }
+
+    public func budgetedTrialCount(in study: StudyID) throws -> Int {
+        try read { db in try Self.budgetedTrialCount(in: study, db) }
+    }
+
+    static func budgetedTrialCount(in study: StudyID, _ db: Database) throws -> Int {
+        try Int.fetchOne(
+            db.cachedStatement(
+                // Trials that are not WAITING (through the study's state index), less the retries among them
+                // (through the attribute-key index): no per-trial look-up.
+                sql: "SELECT (SELECT COUNT(*) FROM trials WHERE study_id = ? AND state != 'WAITING') - "
+                    + "(SELECT COUNT(*) FROM trial_system_attributes a JOIN trials t ON t.trial_id = a.trial_id "
+                    + "WHERE a.\"key\" = 'failed_trial' AND +t.study_id = ? AND +t.state != 'WAITING')"),
+            arguments: [study, study]) ?? 0
+    }
+
+    public func failTrial(_ trial: TrialID, _ failure: TrialFailure) throws -> TrialFailure.Outcome {
+        let time = OptunaDateTime.rounded(now())
+        return try write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT t.state, t.study_id, t.datetime_start, h.heartbeat FROM trials t "
+                            + "LEFT JOIN trial_heartbeats h ON h.trial_id = t.trial_id WHERE t.trial_id = ?"),
+                    arguments: [trial])
+            else { throw StorageError.trialNotFound("with id \(trial)") }
+            let state: String? = row[0]
+            guard state == TrialState.running.rawValue, let study: Int64 = row[1] else { return .notRunning }
+            if let cutoff = failure.onlyIfHeartbeatBefore {
+                let start: String? = row[2]
+                let heartbeat: String? = row[3]
+                if let last = (heartbeat ?? start).flatMap(OptunaDateTime.parse), last >= cutoff { return .alive }
+            }
+            try db.cachedStatement(
+                sql: "UPDATE trials SET state = 'FAIL', datetime_complete = ? WHERE trial_id = ?"
+            ).execute(arguments: [OptunaDateTime.format(time), trial])
+            try Self.upsert(failure.systemAttributes, into: .trialSystem, owner: trial, db)
+            try Self.upsert(failure.userAttributes, into: .trialUser, owner: trial, db)
+            let retry = try failure.retry.map { try Self.insertTrial($0, in: study, at: time, db) }
+            return .failed(retry: retry)
+        }
+    }
+}
