@@ -10,6 +10,10 @@ final class StudyCache: Sendable {
         var indexByID: [TrialID: Int] = [:]
         var maxID: TrialID = -1
         var dirtyOrder = false
+        /// Trials that are not WAITING, and trials that retry a failed one: their difference is the budget used.
+        var notWaiting = 0
+        var retries = 0
+        var best: Trial?
     }
 
     private let state = Mutex(State())
@@ -34,6 +38,7 @@ final class StudyCache: Sendable {
         state.withLock { state in
             for trial in trials {
                 if let index = state.indexByID[trial.id] {
+                    Self.count(state.ordered[index], into: &state, sign: -1)
                     state.ordered[index] = trial
                 } else {
                     state.indexByID[trial.id] = state.ordered.count
@@ -41,6 +46,16 @@ final class StudyCache: Sendable {
                     state.ordered.append(trial)
                 }
                 state.maxID = max(state.maxID, trial.id)
+                Self.count(trial, into: &state, sign: 1)
+                if trial.state == .complete, let value = trial.value {
+                    if let best = state.best, let bestValue = best.value,
+                        !direction.isBetter(value, than: bestValue)
+                            && !(value == bestValue && trial.number < best.number)
+                    {
+                        continue
+                    }
+                    state.best = trial
+                }
             }
             if state.dirtyOrder {
                 state.ordered.sort { $0.number < $1.number }
@@ -50,6 +65,18 @@ final class StudyCache: Sendable {
             }
         }
     }
+
+    private static func count(_ trial: Trial, into state: inout State, sign: Int) {
+        if trial.state != .waiting { state.notWaiting += sign }
+        if trial.systemAttributes["failed_trial"] != nil { state.retries += sign }
+    }
+
+    /// How much of `budget.n_trials` is used: every trial that is not WAITING, where a failed trial that was
+    /// retried counts once together with its retry. Kept up to date as trials change, not recounted.
+    var trialsCounted: Int { state.withLock { $0.notWaiting - $0.retries } }
+
+    /// The best COMPLETE trial seen so far (ties: the lower number).
+    var bestTrial: Trial? { state.withLock { $0.best } }
 
     /// Changes one cached trial in place.
     func modify(_ id: TrialID, _ body: (inout Trial) -> Void) {

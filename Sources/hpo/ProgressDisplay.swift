@@ -101,8 +101,8 @@ final class ProgressDisplay: Sendable {
     }
 
     private func log(_ message: String) {
-        let stamp = ISO8601DateFormatter.string(
-            from: Date(), timeZone: .current, formatOptions: [.withFullTime, .withColonSeparatorInTime])
+        let seconds = Int(Date().timeIntervalSince1970) % 86_400
+        let stamp = String(format: "%02d:%02d:%02dZ", seconds / 3600, (seconds / 60) % 60, seconds % 60)
         FileHandle.standardError.write(Data("[\(stamp)] \(message)\n".utf8))
     }
 }
