@@ -68,9 +68,7 @@ let package = Package(
         .testTarget(name: "HPOStorageTests", dependencies: ["HPOStorage", "HPOTestSupport"], swiftSettings: strict),
         .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining", "HPOTestSupport"], swiftSettings: strict),
         .testTarget(name: "HPOConfigTests", dependencies: ["HPOConfig", "HPOTestSupport"], swiftSettings: strict),
-        .testTarget(
-            name: "HPORuntimeTests", dependencies: ["HPORuntime", "HPOStorage", "HPOTestSupport"], swiftSettings: strict
-        ),
+        .testTarget(name: "HPORuntimeTests", dependencies: ["HPORuntime", "HPOStorage", "HPOTestSupport"], swiftSettings: strict),
         .testTarget(name: "hpoTests", dependencies: ["HPOTestSupport"], swiftSettings: strict),
     ]
 )
