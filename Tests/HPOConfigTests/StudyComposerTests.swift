@@ -225,8 +225,23 @@ struct StudyComposerTests {
         let reloaded = try StudyLoader().load(yaml: composed.yaml, file: "printed.yaml")
         #expect(reloaded.spec == composed.spec)
         #expect(composed.yaml.hasPrefix("name: composed\ndirection: maximize\nsampler:\n"))
-        #expect(composed.yaml.contains("low: 0.0001"))
+        #expect(composed.yaml.contains("\n  lr: {type: float, low: 0.0001, high: 0.1, log: true}\n"))
         #expect(composed.yaml.contains("answer: \"no\""))
+    }
+
+    @Test func quotesKeysAndStringsThatAYAML11ReaderWouldTakeForBooleansOrNumbers() throws {
+        let yaml = """
+            name: t
+            direction: minimize
+            space:
+              "n": {type: categorical, choices: ["y", "on", "12", "1.0e-3", "null", plain, 2.5e-7]}
+            """
+        let composed = try ConfigFixture(files: [:]).compose(yaml)
+        #expect(
+            composed.yaml.contains(
+                "\n  \"n\": {type: categorical, choices: [\"y\", \"on\", \"12\", \"1.0e-3\", \"null\", plain, 2.5e-07]}\n"
+            ))
+        #expect(try StudyLoader().load(yaml: composed.yaml, file: "printed.yaml").spec == composed.spec)
     }
 
     @Test func storesWhatAResumedStudyNeedsInSystemAttributes() throws {
