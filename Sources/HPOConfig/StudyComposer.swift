@@ -41,7 +41,9 @@ public struct ComposedStudy: Sendable, Hashable {
 /// Composes a study Hydra-style: the study file's `defaults:` list picks one option per group of `configs/`
 /// (`- sampler: tpe`), the study's own keys merge over them (maps merge by key, lists and scalars replace), then the
 /// command-line overrides apply in order (see `ConfigOverride`). `_self_` in the defaults list places the study's
-/// own keys; groups added on the command line (`+group=option`) merge after them.
+/// own keys. An option chosen on the command line (`group=option`, `+group=option`) replaces the group's entry and
+/// merges after the study's own keys, so `budget=smoke` gives the smoke budget even when the study sets budget keys;
+/// `group=option` also adds a group the defaults list lacks, `+group=option` only does that.
 ///
 /// An option file's content goes under the key named after its group, or under the key named by a
 /// `# @package KEY` comment at its top (`_global_`: the top level), as in Hydra.
@@ -146,7 +148,7 @@ public struct StudyComposer: Sendable {
                 continue
             }
         }
-        composed.source = file
+        composed = ConfigNode(.map(Self.inStudyOrder(composed.map ?? ConfigMap())), source: file)
         for override in keyOverrides { try apply(override, to: &composed, groups: groups) }
         let loaded = try StudyLoader().decode(composed, studyFile: file)
         return ComposedStudy(
@@ -172,7 +174,8 @@ public struct StudyComposer: Sendable {
             if let value = override.value, case .group(_, let current) = defaults[index].kind,
                 value.value != .string(current ?? "")
             {
-                throw failure("the study picks \(current ?? "null"), not \(value.json); ~\(group) alone removes it")
+                throw failure(
+                    "the study picks \(current ?? "null"), not \(Self.shortText(value)); ~\(group) alone removes it")
             }
             defaults.remove(at: index)
             return true
@@ -191,24 +194,19 @@ public struct StudyComposer: Sendable {
             throw failure(message + "; options: \(groups.optionList(group))")
         }
         let entry = DefaultsEntry(kind: .group(name: group, option: option), source: override.source, keyPath: group)
+        // A choice made on the command line merges after the study's own keys: the command line wins over files.
         switch (override.operation, index) {
-        case (.change, let index?), (.force, let index?):
-            defaults[index].kind = entry.kind
-            defaults[index].source = override.source
-        case (.add, nil), (.force, nil):
-            defaults.append(entry)
         case (.add, let index?):
             let current: String
             if case .group(_, let picked) = defaults[index].kind { current = picked ?? "null" } else { current = "" }
             throw failure(
-                "is already in the defaults list of \(studyFile) (\(group): \(current)); change it with \(group)=\(option ?? "null")"
-            )
-        case (.change, nil):
-            throw failure(
-                "\(studyFile) picks no \(group) option in its defaults list; add one with +\(group)=\(option ?? "null")"
-            )
-        case (.delete, _):
-            return false
+                "is already in the defaults list of \(studyFile) (\(group): \(current)); change it with "
+                    + "\(group)=\(option ?? "null")")
+        case (_, let index?):
+            defaults.remove(at: index)
+            defaults.append(entry)
+        case (_, nil):
+            defaults.append(entry)
         }
         return true
     }
@@ -242,6 +240,15 @@ public struct StudyComposer: Sendable {
             node = ConfigNode(.map(wrapper), source: name)
         }
         return node
+    }
+
+    /// The top-level keys in the order of a study file's sections (name first, space last), others after them.
+    static func inStudyOrder(_ map: ConfigMap) -> ConfigMap {
+        var ordered = ConfigMap()
+        for key in StudyDecoder.topLevelKeys + map.keys where ordered[key] == nil {
+            if let node = map[key] { ordered[key] = node }
+        }
+        return ordered
     }
 
     /// The `# @package KEY` directive among the comment lines at the top of an option file.

@@ -439,7 +439,7 @@ struct StudyLoaderTests {
         (
             "name: t\ndirection: minimize\nsapmler: {type: tpe}\nspace: {x: {type: float, low: 0, high: 1}}",
             "studies/x.yaml: sapmler: unknown key (did you mean sampler?); allowed: version, name, description, "
-                + "direction, metric, sampler, scheduler, trainer, budget, space"
+                + "direction, metric, sampler, scheduler, trainer, budget, retry, space"
         ),
         (
             "version: 2\nname: t\ndirection: minimize\nspace: {x: {type: float, low: 0, high: 1}}",
