@@ -1,6 +1,7 @@
 import Foundation
 import HPOCore
 import Logging
+import Synchronization
 
 /// What happened in a run, for progress displays and logs.
 public enum RunEvent: Sendable {
@@ -21,17 +22,36 @@ public struct RunSummary: Sendable {
 }
 
 /// Runs a study to its budget: asks the sampler, trains trials on the pool's threads, records results as they
-/// happen, and stops at `n_trials` (the study's total), at the timeout, or when asked to.
+/// happen, and stops at `n_trials` (the study's total, counted across every process running the study), at the
+/// timeout, or when asked to.
+///
+/// While it runs, a heartbeat thread writes the heartbeat of each running trial every `retry.heartbeat_interval`
+/// and then recovers lost trials (their worker's process is gone, or their heartbeat is older than
+/// `retry.grace_period`): each is failed and re-queued with the same parameters, as the retry policy allows.
+/// Recovery also runs when the run starts. Once the budget is used, the run still waits for RUNNING trials of
+/// other processes, so that a study left by a crashed process ends with every trial finished.
 public final class StudyRunner: Sendable {
     public struct Options: Sendable {
         public var workers: Int
         public var nTrials: Int?
         public var timeout: TimeInterval?
+        /// Whether `timeout` limits this run or the study's whole running time (see `TimeoutScope`).
+        public var timeoutScope: TimeoutScope
+        /// This process, as recorded with the trials it runs.
+        public var worker: WorkerIdentity
+        /// The clock of heartbeat recovery (tests pass a fixed one).
+        public var now: @Sendable () -> Date
 
-        public init(workers: Int, nTrials: Int?, timeout: TimeInterval?) {
+        public init(
+            workers: Int, nTrials: Int?, timeout: TimeInterval?, timeoutScope: TimeoutScope = .run,
+            worker: WorkerIdentity = .current, now: @escaping @Sendable () -> Date = { Date() }
+        ) {
             self.workers = workers
             self.nTrials = nTrials
             self.timeout = timeout
+            self.timeoutScope = timeoutScope
+            self.worker = worker
+            self.now = now
         }
     }
 
@@ -50,7 +70,8 @@ public final class StudyRunner: Sendable {
     /// Asks the run to start no new trial; running trials finish.
     public func requestStop() { stopRequested.set() }
 
-    /// Asks running trials to return as soon as they can (they check between minibatches).
+    /// Asks running trials to return as soon as they can (they check between minibatches); they are failed and
+    /// re-queued, so the next run of the study trains them again (from their checkpoint when there is one).
     public func cancelRunningTrials() { cancelTrials.set() }
 
     public func run(pool: TrainerPool, events: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws
@@ -58,15 +79,35 @@ public final class StudyRunner: Sendable {
     {
         let started = Date()
         let workers = max(1, options.workers)
+        let session = self.session
+        let options = self.options
+        let worker = options.worker
+        let policy = session.spec.retry
+        let monitor = HeartbeatMonitor(
+            interval: policy.heartbeatInterval,
+            beat: { trial in try? session.storage.recordHeartbeat(of: trial) },
+            tick: { [weak self] in
+                guard let self else { return }
+                _ = try? session.recoverLostTrials(now: options.now(), worker: worker, ownTrials: self.ownTrials)
+            })
+        self.monitor.withLock { $0 = monitor }
+        defer { monitor.stop() }
+        try session.recoverLostTrials(now: options.now(), worker: worker, ownTrials: [])
+        var timeLimit = options.timeout
+        if let timeout = options.timeout, options.timeoutScope == .study {
+            timeLimit = max(0, timeout - session.runningTime(now: Date()))
+        }
         let existing = session.trialsCounted
         events(.started(study: session.spec.name, existing: existing, target: options.nTrials, workers: workers))
         var launched = 0
         var stopReason = "budget reached"
+        let pollInterval = min(1, max(0.05, policy.heartbeatInterval / 2))
         try await withThrowingTaskGroup(of: Trial.self) { group in
             var running = 0
             func collect() async throws {
                 if let finished = try await group.next() {
                     running -= 1
+                    monitor.remove(finished.id)
                     events(.trialFinished(finished, best: session.history.bestTrial))
                 }
             }
@@ -75,7 +116,7 @@ public final class StudyRunner: Sendable {
                     stopReason = "stopped"
                     break
                 }
-                if let timeout = options.timeout, Date().timeIntervalSince(started) >= timeout {
+                if let timeLimit, Date().timeIntervalSince(started) >= timeLimit {
                     stopReason = "timeout"
                     break
                 }
@@ -83,17 +124,25 @@ public final class StudyRunner: Sendable {
                     try await collect()
                     continue
                 }
-                try session.refresh()
-                if let target = options.nTrials, session.trialsCounted >= target {
-                    if running == 0 { break }
-                    try await collect()
+                let own = monitor.trials
+                guard let trial = try session.startTrial(budget: options.nTrials, worker: worker, ownTrials: own)
+                else {
+                    if running > 0 {
+                        try await collect()
+                    } else if !session.otherWorkersTrials(excluding: own).isEmpty {
+                        // Trials of other processes are still running: wait for them to finish or to be
+                        // recovered (then re-queued here).
+                        try await Task.sleep(for: .seconds(pollInterval))
+                        try session.recoverLostTrials(now: options.now(), worker: worker, ownTrials: own)
+                    } else {
+                        break
+                    }
                     continue
                 }
-                let trial = try session.ask()
+                monitor.add(trial.id)
                 launched += 1
                 running += 1
                 events(.trialStarted(trial))
-                let session = self.session
                 let trainer = self.trainer
                 let cancel = self.cancelTrials
                 group.addTask {
@@ -110,4 +159,10 @@ public final class StudyRunner: Sendable {
         events(.finished(summary))
         return summary
     }
+
+    /// The monitor of the current run (for the trials it runs).
+    private let monitor = Mutex<HeartbeatMonitor?>(nil)
+
+    /// The trials this runner is running now.
+    var ownTrials: Set<TrialID> { monitor.withLock { $0?.trials ?? [] } }
 }

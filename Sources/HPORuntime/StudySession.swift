@@ -72,12 +72,10 @@ public final class StudySession: Sendable {
         try cache.refresh(from: storage, study: study.id)
     }
 
-    /// How much of `budget.n_trials` is used: every trial that is not WAITING, where a failed trial that was
-    /// retried counts once together with its retry.
+    /// How much of `budget.n_trials` is used: every trial that is not WAITING, except retries, so a failed trial
+    /// counts once together with its retries (as `StudyStorage.budgetedTrialCount` counts).
     public var trialsCounted: Int {
-        let trials = cache.history.trials
-        let retries = trials.filter { $0.systemAttributes["failed_trial"] != nil }.count
-        return trials.filter { $0.state != .waiting }.count - retries
+        cache.history.trials.filter { $0.state != .waiting && $0.retriedTrialNumber == nil }.count
     }
 
     /// Starts a new trial: a WAITING one (enqueued or retried) if there is one, else the sampler's proposal.
@@ -88,9 +86,17 @@ public final class StudySession: Sendable {
             cache.update([waiting])
             return waiting
         }
+        let trial = try storage.createTrial(in: study.id, try propose(salt: 0))
+        cache.update([trial])
+        return trial
+    }
+
+    /// The sampler's proposal for the next trial, as a RUNNING trial to create. `salt` (0 for a study run by one
+    /// process) decorrelates processes that propose from the same history at the same moment.
+    func propose(salt: UInt64) throws -> NewTrial {
         let history = cache.history
         let number = history.trials.count
-        var generator = SeededGenerator(seed: seed, trialNumber: number)
+        var generator = SeededGenerator(seed: seed ^ salt, trialNumber: number)
         let assignment = try sampler.suggest(
             trialNumber: number, in: spec.space, history: history, using: &generator)
         var params: [String: Double] = [:]
@@ -103,10 +109,7 @@ public final class StudySession: Sendable {
             params[parameter.name] = internalValue
             distributions[parameter.name] = parameter.distribution
         }
-        let trial = try storage.createTrial(
-            in: study.id, NewTrial(state: .running, params: params, distributions: distributions))
-        cache.update([trial])
-        return trial
+        return NewTrial(state: .running, params: params, distributions: distributions)
     }
 
     /// Records the value of `step` for a running trial and returns the scheduler's decision. The value and
@@ -137,10 +140,11 @@ public final class StudySession: Sendable {
     }
 
     /// Finishes a running trial. A PRUNED trial without a value takes its last reported value (as Optuna
-    /// records it); a COMPLETE trial needs a finite value.
+    /// records it); a COMPLETE trial needs a finite value. With `retryFailure`, a trial that ends FAIL is re-queued
+    /// in the same transaction when the study's retry policy allows another attempt.
     public func tell(
         trial id: TrialID, state: TrialState, value: Double?, failReason: String? = nil,
-        userAttributes: [String: JSONValue] = [:]
+        userAttributes: [String: JSONValue] = [:], retryFailure: Bool = false
     ) throws {
         guard let trial = try storage.trial(id) else { throw StorageError.trialNotFound("with id \(id)") }
         guard trial.state == .running else {
@@ -168,11 +172,19 @@ public final class StudySession: Sendable {
         case .running, .waiting:
             throw RuntimeError.notAFinalState(state)
         }
-        if let reason {
-            try storage.setTrialSystemAttributes([Key.failReason: .string(reason)], of: id)
+        let reasonAttributes: [String: JSONValue] = reason.map { [Key.failReason: .string($0)] } ?? [:]
+        if state == .fail, retryFailure, let retry = retryCopy(of: trial, counted: true) {
+            let outcome = try storage.failTrial(
+                id, TrialFailure(systemAttributes: reasonAttributes, userAttributes: userAttributes, retry: retry))
+            guard case .failed = outcome else {
+                throw StorageError.trialNotRunning(number: trial.number, state: .fail)
+            }
+            try refresh()
+            return
         }
-        try storage.finishTrial(id, state: state, value: value, userAttributes: userAttributes)
-        if let finished = try storage.trial(id) { cache.update([finished]) }
+        let finished = try storage.finishTrial(
+            id, state: state, value: value, userAttributes: userAttributes, systemAttributes: reasonAttributes)
+        cache.update([finished])
     }
 
     /// The generator seed handed to a trainer for trial `number` (independent of the sampler's stream).

@@ -21,7 +21,8 @@ final class SessionReporter: TrialReporter {
     init(session: StudySession, trial: Trial, cancellation: RunFlag) {
         self.session = session
         self.trial = trial
-        self.seed = session.trainerSeed(forTrial: trial.number)
+        // A retry trains with its chain's first seed, so it repeats (or continues) the attempt it replaces.
+        self.seed = session.trainerSeed(forTrial: trial.retriedTrialNumber ?? trial.number)
         self.cancellation = cancellation
     }
 
@@ -61,7 +62,9 @@ public final class RunFlag: Sendable {
 
 extension StudySession {
     /// Trains one trial on the calling thread (a pool thread) and finishes it in storage.
-    /// A trainer that throws or returns a non-finite value makes a FAIL trial; the study goes on.
+    /// A trainer that throws or returns a non-finite value makes a FAIL trial (re-queued when the study's retry
+    /// policy retries trainer failures); the study goes on. A trial stopped by `cancellation` (shutdown) is failed
+    /// and re-queued to run again.
     func execute(_ trial: Trial, trainer: any Trainer, cancellation: RunFlag) -> Trial {
         let reporter = SessionReporter(session: self, trial: trial, cancellation: cancellation)
         var state = TrialState.complete
@@ -86,9 +89,13 @@ extension StudySession {
             reason = "\(error)"
         }
         do {
-            try tell(
-                trial: trial.id, state: state, value: value, failReason: reason,
-                userAttributes: reporter.userAttributes)
+            if state == .fail, cancellation.isSet {
+                try requeueInterrupted(trial, userAttributes: reporter.userAttributes)
+            } else {
+                try tell(
+                    trial: trial.id, state: state, value: value, failReason: reason,
+                    userAttributes: reporter.userAttributes, retryFailure: spec.retry.retryTrainerFailures)
+            }
         } catch {
             // The trial could not be finished (storage gone, or finished elsewhere): it stays as stored,
             // and a later run recovers it through its heartbeat.

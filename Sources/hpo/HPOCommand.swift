@@ -7,8 +7,8 @@ struct HPOCommand: AsyncParsableCommand {
         commandName: "hpo",
         abstract: "Hyperparameter search: sweeps a study, persists every trial in SQLite, stops hopeless trials early.",
         subcommands: [
-            RunCommand.self, StudiesCommand.self, BestCommand.self, TrialsCommand.self, ValidateCommand.self,
-            AskCommand.self, TellCommand.self, ReportCommand.self,
+            RunCommand.self, ResumeCommand.self, StudiesCommand.self, BestCommand.self, TrialsCommand.self,
+            ValidateCommand.self, AskCommand.self, TellCommand.self, ReportCommand.self,
         ]
     )
 }

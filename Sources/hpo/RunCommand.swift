@@ -32,6 +32,16 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("print-config"), help: "Print the composed study and exit.")
     var printConfig = false
 
+    @Flag(
+        name: .customLong("allow-change"),
+        help: "Continue a stored study whose definition differs from this file (recorded in its history).")
+    var allowChange = false
+
+    @Option(
+        name: .customLong("stop-grace"),
+        help: "After Ctrl-C, how long running trials may take to finish before they are re-queued (default 30s).")
+    var stopGrace: String = "30s"
+
     func run() async throws {
         try await failing {
             let loaded = try loadStudy(path: studyFile, overrides: overrides, configDirectory: configDirectory)
@@ -39,43 +49,10 @@ struct RunCommand: AsyncParsableCommand {
                 print(loaded.composedText)
                 return
             }
-            guard let trainerSpec = loaded.spec.trainer else {
-                throw RuntimeError.noTrainer(study: loaded.spec.name)
-            }
-            if let workers, workers < 1 { throw CommandError("--workers: must be an integer >= 1") }
-            if let nTrials, nTrials < 1 { throw CommandError("--n-trials: must be an integer >= 1") }
-            let timeoutSeconds = try timeout.map { try parseDurationOption($0) } ?? loaded.spec.budget.timeout
-            // Trainer options are checked before the storage is touched; the trainer that runs uses the
-            // study's stored seed for its data split, so every trial of the study sees the same split.
-            let validationSeed = loaded.spec.sampler.seed ?? 0
-            var trainer = try makeTrainer(trainerSpec, loaded: loaded, dataSeed: validationSeed)
-            let storage = try openStorage(storageOptions.storage)
-            let session = try StudySession(
-                spec: loaded.spec, storage: storage, systemAttributes: loaded.systemAttributes)
-            if session.seed != validationSeed {
-                trainer = try makeTrainer(trainerSpec, loaded: loaded, dataSeed: session.seed)
-            }
-            let options = StudyRunner.Options(
-                workers: workers ?? loaded.spec.budget.workers,
-                nTrials: nTrials ?? loaded.spec.budget.nTrials,
-                timeout: timeoutSeconds)
-            if options.nTrials == nil, options.timeout == nil {
-                throw CommandError(
-                    "\(studyFile): budget: set budget.n_trials or budget.timeout (or --n-trials / --timeout)")
-            }
-            let runner = StudyRunner(session: session, trainer: trainer, options: options)
-            let pool = TrainerPool(threads: options.workers)
-            defer { pool.shutdown() }
-            let progress = ProgressDisplay(
-                interactive: isatty(STDERR_FILENO) == 1, space: loaded.spec.space, direction: loaded.spec.direction)
-            let signals = SignalHandler {
-                runner.requestStop()
-                progress.note("stopping: no new trials; running trials finish (Ctrl-C again to quit now)")
-            }
-            defer { signals.cancel() }
-            let summary = try await runner.run(pool: pool) { event in progress.handle(event) }
-            progress.finish()
-            print(summaryText(summary, space: loaded.spec.space))
+            let settings = RunSettings(
+                storage: storageOptions.storage, workers: workers, nTrials: nTrials, timeout: timeout,
+                stopGrace: try parseStopGrace(stopGrace), allowChange: allowChange)
+            try await executeStudy(loaded, settings: settings)
         }
     }
 }
