@@ -1,10 +1,30 @@
+import Foundation
 import HPOCore
+import Synchronization
 
-/// Tree-structured Parzen Estimator sampling with Optuna 5.0's behaviour.
+/// Tree-structured Parzen Estimator sampling with the behaviour Optuna 5.0 publishes.
 ///
-/// Until the estimator lands, every proposal is a uniform random one (the startup behaviour).
+/// - Random proposals until `n_startup_trials` trials are COMPLETE or PRUNED.
+/// - The finished trials are split into the best `min(⌈0.1·n⌉, 25)` ("below") and the rest ("above");
+///   RUNNING trials are always "above" (constant liar).
+/// - For each group of parameters modelled jointly (the whole intersection space in multivariate mode, each
+///   group of parameters that occur together in group mode, each parameter alone in univariate mode),
+///   `n_ei_candidates` points are drawn from l(x) and the one with the largest log l(x) − log g(x) wins.
+/// - Parameters outside every joint group (conditional, new, or with a changed domain) get univariate TPE.
+///
+/// With `adaptive` on (hpo's default), the bandwidth floor of l(x) follows the evidence of the whole study:
+/// Optuna's magic clip `(H − L)/min(100, n + 2)` counts only l's own observations (at most 25), which keeps
+/// every good kernel at least 1/27 of the range wide for ever; hpo counts half of all the observations of the
+/// group instead, so l can sharpen around the good region as the study grows. Measured on 15 functions
+/// (`hpo-bench tpe-quality`) this lowers the mean regret at 100 trials on most of them. With `adaptive` off
+/// the sampler follows Optuna 5.0 exactly.
+///
+/// The answer is a pure function of (space, history, generator). The sampler keeps what it derives from the
+/// study's trials (one row per trial, value ranking, sorted observations, kernel masses) in a cache guarded by
+/// a lock and brings it up to date on each call, so one proposal costs little more than evaluating the kernels.
 public final class TPESampler: Sampler {
     public let options: TPEOptions
+    private let cache = Mutex(TPEStudyCache())
 
     public init(options: TPEOptions = TPEOptions()) {
         self.options = options
@@ -13,6 +33,168 @@ public final class TPESampler: Sampler {
     public func suggest(
         trialNumber: Int, in space: SearchSpace, history: TrialHistory, using generator: inout SeededGenerator
     ) throws -> Assignment {
-        try RandomSampler().suggest(trialNumber: trialNumber, in: space, history: history, using: &generator)
+        var generatorCopy = generator
+        let result = cache.withLock { cache in
+            suggest(trialNumber: trialNumber, in: space, history: history, cache: &cache, using: &generatorCopy)
+        }
+        generator = generatorCopy
+        return result
+    }
+
+    /// The proposal computed from a fresh cache: the same answer as `suggest`, at the cost of reading the whole
+    /// history again (used to check that the cache does not change answers).
+    func suggestWithoutCache(
+        trialNumber: Int, in space: SearchSpace, history: TrialHistory, using generator: inout SeededGenerator
+    ) -> Assignment {
+        var fresh = TPEStudyCache()
+        return suggest(trialNumber: trialNumber, in: space, history: history, cache: &fresh, using: &generator)
+    }
+
+    private func suggest(
+        trialNumber: Int, in space: SearchSpace, history: TrialHistory, cache: inout TPEStudyCache,
+        using generator: inout SeededGenerator
+    ) -> Assignment {
+        cache.synchronise(with: history, parameters: space.parameters)
+        let split = TPESplit(cache: cache, excluding: trialNumber, includeRunning: options.constantLiar)
+        var values: [String: ParamValue] = [:]
+        if split.finishedCount < options.nStartupTrials {
+            for spec in space.parameters where spec.isActive(given: values) {
+                values[spec.name] = spec.distribution.externalValue(
+                    of: spec.distribution.drawUniform(using: &generator))
+            }
+            return Assignment(values)
+        }
+        let groups = jointGroups(cache: cache, split: split)
+        let groupOf = Dictionary(
+            groups.enumerated().flatMap { index, group in group.map { ($0, index) } }, uniquingKeysWith: { a, _ in a })
+        var jointValues: [Int: Double] = [:]
+        var sampledGroups = Set<Int>()
+        for (p, spec) in space.parameters.enumerated() where spec.isActive(given: values) {
+            let internalValue: Double
+            if spec.distribution.isSingle {
+                internalValue = spec.distribution.drawUniform(using: &generator)
+            } else if let groupIndex = groupOf[p] {
+                if !sampledGroups.contains(groupIndex) {
+                    sampledGroups.insert(groupIndex)
+                    let drawn = sample(groups[groupIndex], cache: &cache, split: split, using: &generator)
+                    for (parameter, value) in zip(groups[groupIndex], drawn) { jointValues[parameter] = value }
+                }
+                internalValue = jointValues[p] ?? spec.distribution.drawUniform(using: &generator)
+            } else {
+                internalValue = sample([p], cache: &cache, split: split, using: &generator)[0]
+            }
+            values[spec.name] = spec.distribution.externalValue(of: internalValue)
+        }
+        return Assignment(values)
+    }
+
+    /// The groups of parameters (indices into the space) sampled jointly: none in univariate mode; the
+    /// intersection space of the finished trials in multivariate mode; in group mode, its decomposition into
+    /// parameters present in exactly the same finished trials (Optuna's group decomposition).
+    /// Single-value parameters and parameters whose stored domain differs from the space's are left out.
+    func jointGroups(cache: TPEStudyCache, split: TPESplit) -> [[Int]] {
+        guard options.multivariate else { return [] }
+        let parameters = cache.parameters
+        let eligible = parameters.indices.filter { !parameters[$0].distribution.isSingle }
+        let states = cache.states
+        let finishedRows = states.indices.filter {
+            split.isUsable[$0] && (states[$0] == .complete || states[$0] == .pruned)
+        }
+        let values = cache.values
+        let sameDomain = cache.sameDomain
+        func holds(_ position: Int, _ p: Int) -> Bool {
+            !values[p][position].isNaN && sameDomain[p][position]
+        }
+        if !options.group {
+            let joint = eligible.filter { p in
+                let column = values[p]
+                let same = sameDomain[p]
+                return finishedRows.allSatisfy { !column[$0].isNaN && same[$0] }
+            }
+            return joint.isEmpty ? [] : [joint]
+        }
+        // Two parameters share a group when the same finished trials hold them.
+        var patterns: [[Bool]: Int] = [:]
+        var patternOrder: [[Bool]] = []
+        for row in finishedRows {
+            let pattern = eligible.map { holds(row, $0) }
+            if patterns[pattern] == nil {
+                patterns[pattern] = patternOrder.count
+                patternOrder.append(pattern)
+            }
+        }
+        var groups: [[Bool]: [Int]] = [:]
+        var groupOrder: [[Bool]] = []
+        for (slot, p) in eligible.enumerated() {
+            let membership = patternOrder.map { $0[slot] }
+            guard membership.contains(true) else { continue }
+            if groups[membership] == nil { groupOrder.append(membership) }
+            groups[membership, default: []].append(p)
+        }
+        return groupOrder.compactMap { groups[$0] }
+    }
+
+    /// Internal values for the parameters `group` (indices into the space), modelled jointly from the trials
+    /// that hold every one of them.
+    private func sample(
+        _ group: [Int], cache: inout TPEStudyCache, split: TPESplit, using generator: inout SeededGenerator
+    ) -> [Double] {
+        let values = cache.values
+        var below: [Int] = []
+        var above: [Int] = []
+        var isAbove = [Bool](repeating: false, count: cache.count)
+        for position in 0..<cache.count where split.isUsable[position] {
+            guard group.allSatisfy({ !values[$0][position].isNaN }) else { continue }
+            if split.isBelow[position] {
+                below.append(position)
+            } else {
+                above.append(position)
+                isAbove[position] = true
+            }
+        }
+        let domains = group.map { cache.axes[$0] }
+        let settings = ParzenSettings(options)
+        var goodSettings = settings
+        if options.adaptive {
+            goodSettings.clipCount = (below.count + above.count) / 2
+        }
+        let good = ParzenEstimator(
+            domains: domains, observations: group.map { p in below.map { values[p][$0] } },
+            observationWeights: defaultTPEWeights(below.count), settings: goodSettings)
+        var prepared: [ParzenEstimator.PreparedAxis] = []
+        for (axis, p) in group.enumerated() {
+            switch domains[axis] {
+            case .numeric(let numeric):
+                prepared.append(
+                    .numeric(
+                        cache.numericKernels(
+                            parameter: p, axis: numeric, members: above, isMember: isAbove, settings: settings)))
+            case .categorical(let choiceCount):
+                prepared.append(
+                    .categorical(
+                        CategoricalKernels(
+                            choiceCount: choiceCount, observations: above.map { values[p][$0] },
+                            priorWeight: settings.priorWeight)))
+            }
+        }
+        let bad = ParzenEstimator(
+            domains: domains, prepared: prepared, observationWeights: defaultTPEWeights(above.count),
+            settings: settings)
+        let candidates = good.sample(count: Swift.max(1, options.nEICandidates), using: &generator)
+        let goodDensity = good.logDensity(of: candidates, scratch: &cache.scratch)
+        let badDensity = bad.logDensity(of: candidates, scratch: &cache.scratch)
+        let best = Self.argmax(zip(goodDensity, badDensity).map { $0 - $1 })
+        return candidates.map { $0[best] }
+    }
+
+    /// The index of the largest score, the first on ties; NaN (−∞ − (−∞)) never wins.
+    static func argmax(_ scores: [Double]) -> Int {
+        var best = 0
+        var bestScore = -Double.infinity
+        for (j, score) in scores.enumerated() where score > bestScore {
+            best = j
+            bestScore = score
+        }
+        return best
     }
 }

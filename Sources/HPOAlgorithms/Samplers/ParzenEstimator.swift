@@ -1,0 +1,522 @@
+import Foundation
+import HPOCore
+
+/// Settings of the Parzen estimator that come from the sampler's options.
+struct ParzenSettings: Sendable, Hashable {
+    var priorWeight: Double = 1
+    var considerMagicClip = true
+    var considerEndpoints = false
+    /// The data count behind the magic clip's floor `(H − L)/min(100, count + 2)`; nil: the observation count.
+    var clipCount: Int?
+
+    init(priorWeight: Double = 1, considerMagicClip: Bool = true, considerEndpoints: Bool = false) {
+        self.priorWeight = priorWeight
+        self.considerMagicClip = considerMagicClip
+        self.considerEndpoints = considerEndpoints
+    }
+
+    init(_ options: TPEOptions) {
+        self.init(
+            priorWeight: options.priorWeight, considerMagicClip: options.considerMagicClip,
+            considerEndpoints: options.considerEndpoints)
+    }
+}
+
+/// A mixture of product kernels over one or more parameters: one kernel per observation plus the prior kernel
+/// (always the last), as TPE builds l(x) and g(x).
+///
+/// Numerical axes use normal kernels truncated to the working bounds, with the neighbour-distance bandwidth;
+/// categorical axes put `prior_weight/(n+1)` on every choice plus one on the observed choice. Kernel constants
+/// are computed once, so evaluating a candidate costs a few arithmetic operations per kernel and axis.
+struct ParzenEstimator: Sendable {
+    let domains: [ParzenDomain]
+    let kernelCount: Int
+    /// Normalised mixture weights, and their running sums for drawing a kernel.
+    let weights: [Double]
+    private let cumulativeWeights: [Double]
+    /// Per kernel: log weight plus the log normalisers of every continuous axis.
+    private let baseLogDensity: [Double]
+    private let axes: [AxisKernels]
+    /// The continuous, discrete and categorical axes, and the kernels of the continuous and categorical ones
+    /// packed axis-major (kernel k of the c-th such axis at c·K + k) for evaluation in blocks.
+    private let continuousAxes: [Int]
+    private let discreteAxes: [Int]
+    private let categoricalAxes: [Int]
+    private let packedMu: [Double]
+    private let packedInverseSigma: [Double]
+    private let packedChoices: [Int32]
+    private let categoricalLogs: [(hit: Double, miss: Double, uniform: Double)]
+
+    private enum AxisKernels: Sendable {
+        case continuous(NumericKernels)
+        case discrete(NumericKernels)
+        case categorical(CategoricalKernels)
+    }
+
+    /// `observations[axis][i]` is the internal value of observation i on that axis; `observationWeights[i]` its
+    /// (unnormalised) mixture weight.
+    init(
+        domains: [ParzenDomain], observations: [[Double]], observationWeights: [Double], settings: ParzenSettings
+    ) {
+        let prepared = domains.enumerated().map { axis, domain -> PreparedAxis in
+            let values = axis < observations.count ? observations[axis] : []
+            switch domain {
+            case .numeric(let numeric):
+                return .numeric(NumericKernels(axis: numeric, observations: values, settings: settings))
+            case .categorical(let choiceCount):
+                return .categorical(
+                    CategoricalKernels(
+                        choiceCount: choiceCount, observations: values, priorWeight: settings.priorWeight))
+            }
+        }
+        self.init(domains: domains, prepared: prepared, observationWeights: observationWeights, settings: settings)
+    }
+
+    /// Kernels built elsewhere (for example from a study cache), one per axis, each with the prior kernel last.
+    enum PreparedAxis {
+        case numeric(NumericKernels)
+        case categorical(CategoricalKernels)
+    }
+
+    init(domains: [ParzenDomain], prepared: [PreparedAxis], observationWeights: [Double], settings: ParzenSettings) {
+        self.domains = domains
+        kernelCount = observationWeights.count + 1
+        var raw = observationWeights
+        raw.append(settings.priorWeight)
+        let total = raw.reduce(0, +)
+        let normalised = total > 0 ? raw.map { $0 / total } : Array(repeating: 1 / Double(raw.count), count: raw.count)
+        weights = normalised
+        var running = 0.0
+        cumulativeWeights = normalised.map { weight in
+            running += weight
+            return running
+        }
+        var base = normalised.map { Foundation.log($0) }
+        var axes: [AxisKernels] = []
+        for axis in prepared {
+            switch axis {
+            case .numeric(let kernels):
+                if kernels.axis.isDiscrete {
+                    axes.append(.discrete(kernels))
+                } else {
+                    for k in 0..<kernelCount {
+                        base[k] += kernels.logNormaliser[k]
+                    }
+                    axes.append(.continuous(kernels))
+                }
+            case .categorical(let kernels):
+                axes.append(.categorical(kernels))
+            }
+        }
+        baseLogDensity = base
+        self.axes = axes
+        var continuousAxes: [Int] = []
+        var discreteAxes: [Int] = []
+        var categoricalAxes: [Int] = []
+        var packedMu: [Double] = []
+        var packedInverseSigma: [Double] = []
+        var packedChoices: [Int32] = []
+        var categoricalLogs: [(hit: Double, miss: Double, uniform: Double)] = []
+        for (index, axis) in axes.enumerated() {
+            switch axis {
+            case .continuous(let numeric):
+                continuousAxes.append(index)
+                packedMu.append(contentsOf: numeric.mu)
+                packedInverseSigma.append(contentsOf: numeric.inverseSigma)
+            case .discrete:
+                discreteAxes.append(index)
+            case .categorical(let categorical):
+                categoricalAxes.append(index)
+                packedChoices.append(contentsOf: categorical.choices.map { Int32($0) })
+                categoricalLogs.append((categorical.logHit, categorical.logMiss, categorical.logUniform))
+            }
+        }
+        self.continuousAxes = continuousAxes
+        self.discreteAxes = discreteAxes
+        self.categoricalAxes = categoricalAxes
+        self.packedMu = packedMu
+        self.packedInverseSigma = packedInverseSigma
+        self.packedChoices = packedChoices
+        self.categoricalLogs = categoricalLogs
+    }
+
+    /// The kernels' centres and bandwidths on a numerical axis, in working space (prior last).
+    func centresAndBandwidths(axis: Int) -> (mu: [Double], sigma: [Double])? {
+        switch axes[axis] {
+        case .continuous(let kernels), .discrete(let kernels): return (kernels.mu, kernels.sigma)
+        case .categorical: return nil
+        }
+    }
+
+    /// The probability of each choice under each kernel on a categorical axis (prior last).
+    func categoricalRows(axis: Int) -> [[Double]]? {
+        guard case .categorical(let kernels) = axes[axis] else { return nil }
+        return (0..<kernelCount).map { k in
+            (0..<kernels.choiceCount).map { exp(kernels.logProbability(kernel: k, choice: $0)) }
+        }
+    }
+
+    /// log of each kernel's density (mass on discrete axes) at `value` on one axis, without the mixture weight.
+    func axisLogTerms(axis: Int, value: Double) -> [Double] {
+        switch axes[axis] {
+        case .continuous(let numeric):
+            let t = numeric.axis.transform(value)
+            return (0..<kernelCount).map { k in
+                let z = (t - numeric.mu[k]) / numeric.sigma[k]
+                return numeric.logNormaliser[k] - 0.5 * z * z
+            }
+        case .discrete(let numeric):
+            let cell = numeric.axis.cell(around: value)
+            return (0..<kernelCount).map { numeric.logCellMass(kernel: $0, lower: cell.lower, upper: cell.upper) }
+        case .categorical(let categorical):
+            return (0..<kernelCount).map { categorical.logProbability(kernel: $0, choice: Int(value)) }
+        }
+    }
+
+    // MARK: Sampling
+
+    /// Draws `count` points; `result[axis][j]` is the internal value of point j on that axis.
+    func sample(count: Int, using generator: inout SeededGenerator) -> [[Double]] {
+        var result = Array(repeating: [Double](repeating: 0, count: count), count: axes.count)
+        for j in 0..<count {
+            let kernel = drawKernel(generator.nextUnit())
+            for (axis, kernels) in axes.enumerated() {
+                let u = generator.nextUnit()
+                switch kernels {
+                case .continuous(let numeric), .discrete(let numeric):
+                    result[axis][j] = numeric.draw(kernel: kernel, unit: u)
+                case .categorical(let categorical):
+                    result[axis][j] = Double(categorical.draw(kernel: kernel, unit: u))
+                }
+            }
+        }
+        return result
+    }
+
+    private func drawKernel(_ u: Double) -> Int {
+        var low = 0
+        var high = kernelCount - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if cumulativeWeights[mid] > u { high = mid } else { low = mid + 1 }
+        }
+        return low
+    }
+
+    // MARK: Density
+
+    /// Kernels are evaluated in blocks of this many, so that their constants stay in the first-level cache
+    /// while every point is scored against them.
+    private static let blockSize = 128
+
+    /// log of the mixture density (probability mass on discrete axes) at each point of `points`
+    /// (`points[axis][j]`, internal values).
+    func logDensity(of points: [[Double]]) -> [Double] {
+        var scratch: [Double] = []
+        return logDensity(of: points, scratch: &scratch)
+    }
+
+    /// As `logDensity(of:)`, with a buffer kept by the caller for the kernel terms (no large allocation when
+    /// it is reused).
+    func logDensity(of points: [[Double]], scratch terms: inout [Double]) -> [Double] {
+        let count = points.first?.count ?? 0
+        let kernelCount = self.kernelCount
+        guard count > 0 else { return [] }
+        let continuous = continuousAxes.count
+        let categorical = categoricalAxes.count
+        // Working-space coordinates, axis-major.
+        var coordinates = [Double](repeating: 0, count: continuous * count)
+        for (c, axis) in continuousAxes.enumerated() {
+            guard case .continuous(let numeric) = axes[axis] else { continue }
+            for j in 0..<count { coordinates[c * count + j] = numeric.axis.transform(points[axis][j]) }
+        }
+        var choices = [Int32](repeating: 0, count: categorical * count)
+        for (c, axis) in categoricalAxes.enumerated() {
+            for j in 0..<count { choices[c * count + j] = Int32(points[axis][j]) }
+        }
+        if terms.count < count * kernelCount {
+            terms = [Double](repeating: 0, count: count * kernelCount)
+        }
+        terms.withUnsafeMutableBufferPointer { acc in
+            baseLogDensity.withUnsafeBufferPointer { base in
+                for j in 0..<count {
+                    UnsafeMutableRawPointer(acc.baseAddress! + j * kernelCount).copyMemory(
+                        from: base.baseAddress!, byteCount: kernelCount * MemoryLayout<Double>.stride)
+                }
+            }
+            packedMu.withUnsafeBufferPointer { mu in
+                packedInverseSigma.withUnsafeBufferPointer { inverseSigma in
+                    packedChoices.withUnsafeBufferPointer { own in
+                        guard let accBase = acc.baseAddress else { return }
+                        var start = 0
+                        while start < kernelCount {
+                            let end = Swift.min(start + Self.blockSize, kernelCount)
+                            for j in 0..<count {
+                                let row = accBase + j * kernelCount
+                                for c in 0..<continuous {
+                                    guard let muBase = mu.baseAddress, let inverseBase = inverseSigma.baseAddress
+                                    else { continue }
+                                    Self.subtractHalfSquares(
+                                        of: coordinates[c * count + j], centres: muBase + c * kernelCount,
+                                        inverseSigma: inverseBase + c * kernelCount, into: row, range: start..<end)
+                                }
+                                for c in 0..<categorical {
+                                    let choice = choices[c * count + j]
+                                    let logs = categoricalLogs[c]
+                                    let offset = c * kernelCount
+                                    for k in start..<end {
+                                        let kernelChoice = own[offset + k]
+                                        row[k] +=
+                                            kernelChoice < 0
+                                            ? logs.uniform : (kernelChoice == choice ? logs.hit : logs.miss)
+                                    }
+                                }
+                            }
+                            start = end
+                        }
+                    }
+                }
+            }
+        }
+        var result = [Double](repeating: 0, count: count)
+        terms.withUnsafeMutableBufferPointer { acc in
+            for j in 0..<count {
+                let row = UnsafeMutableBufferPointer(rebasing: acc[(j * kernelCount)..<((j + 1) * kernelCount)])
+                if !discreteAxes.isEmpty {
+                    addDiscreteTerms(value: { points[$0][j] }, terms: row)
+                }
+                result[j] = Self.logSumExp(UnsafeBufferPointer(row))
+            }
+        }
+        return result
+    }
+
+    /// terms[k] −= ((t − μ[k])·(1/σ[k]))²/2 for k in `range`, four kernels at a time.
+    @inline(__always)
+    private static func subtractHalfSquares(
+        of t: Double, centres: UnsafePointer<Double>, inverseSigma: UnsafePointer<Double>,
+        into terms: UnsafeMutablePointer<Double>, range: Range<Int>
+    ) {
+        var k = range.lowerBound
+        let point = SIMD4<Double>(repeating: t)
+        let half = SIMD4<Double>(repeating: 0.5)
+        while k + 4 <= range.upperBound {
+            let m = UnsafeRawPointer(centres + k).loadUnaligned(as: SIMD4<Double>.self)
+            let s = UnsafeRawPointer(inverseSigma + k).loadUnaligned(as: SIMD4<Double>.self)
+            let target = UnsafeMutableRawPointer(terms + k)
+            let z = (point - m) * s
+            target.storeBytes(of: target.loadUnaligned(as: SIMD4<Double>.self) - half * z * z, as: SIMD4<Double>.self)
+            k += 4
+        }
+        while k < range.upperBound {
+            let z = (t - centres[k]) * inverseSigma[k]
+            terms[k] -= 0.5 * z * z
+            k += 1
+        }
+    }
+
+    /// Kernels whose terms are this far below the largest one contribute less than 1e-21 of it.
+    static let negligibleLogGap = 48.0
+
+    /// Adds the log probabilities of the discrete axes' cells (each ≤ 0). Kernels whose other terms are already
+    /// far below the best kernel's full term cannot matter and are set to −∞ without evaluating their cells.
+    private func addDiscreteTerms(value: (Int) -> Double, terms acc: UnsafeMutableBufferPointer<Double>) {
+        var best = 0
+        for k in 1..<kernelCount where acc[k] > acc[best] { best = k }
+        var cells: [(kernels: NumericKernels, lower: Double, upper: Double)] = []
+        for axis in discreteAxes {
+            if case .discrete(let numeric) = axes[axis] {
+                let cell = numeric.axis.cell(around: value(axis))
+                cells.append((numeric, cell.lower, cell.upper))
+            }
+        }
+        var reference = acc[best]
+        for cell in cells {
+            reference += cell.kernels.logCellMass(kernel: best, lower: cell.lower, upper: cell.upper)
+        }
+        let cutoff = reference - Self.negligibleLogGap
+        for k in 0..<acc.count where acc[k] < cutoff {
+            acc[k] = -Double.infinity
+        }
+        for cell in cells {
+            cell.kernels.addCellTerms(lower: cell.lower, upper: cell.upper, to: acc)
+        }
+    }
+
+    /// log Σ exp(terms), skipping terms too small to change the sum.
+    static func logSumExp(_ terms: [Double]) -> Double {
+        terms.withUnsafeBufferPointer { logSumExp($0) }
+    }
+
+    static func logSumExp(_ terms: UnsafeBufferPointer<Double>) -> Double {
+        guard let maximum = terms.max(), maximum > -Double.infinity else { return -Double.infinity }
+        if maximum == Double.infinity { return Double.infinity }
+        let cutoff = maximum - negligibleLogGap
+        var sum = 0.0
+        for term in terms where term > cutoff {
+            sum += exp(term - maximum)
+        }
+        return maximum + Foundation.log(sum)
+    }
+}
+
+/// Truncated-normal kernels on one numerical axis.
+struct NumericKernels: Sendable {
+    let axis: NumericAxis
+    let mu: [Double]
+    let sigma: [Double]
+    let inverseSigma: [Double]
+    /// log(Φ(b) − Φ(a)).
+    private let logMass: [Double]
+    /// −log σ − log √(2π) − log(Φ(b) − Φ(a)): the continuous density's constant.
+    let logNormaliser: [Double]
+
+    init(axis: NumericAxis, observations: [Double], settings: ParzenSettings) {
+        let centres = observations.map(axis.transform)
+        let bandwidths = Self.bandwidths(
+            centres: centres, lower: axis.lower, upper: axis.upper, considerEndpoints: settings.considerEndpoints)
+        let clipped = Self.clip(bandwidths, axis: axis, settings: settings, count: centres.count)
+        let logMass = zip(centres, clipped).map { Self.logMass(axis: axis, mu: $0, sigma: $1) }
+        self.init(axis: axis, centres: centres, bandwidths: clipped, logMass: logMass)
+    }
+
+    /// Kernels with given working-space centres, clipped bandwidths and log masses on [L, H]; the prior
+    /// kernel is appended.
+    init(
+        axis: NumericAxis, centres: [Double], bandwidths: [Double], logMass: [Double],
+        logNormaliser givenNormaliser: [Double]? = nil
+    ) {
+        self.axis = axis
+        let width = axis.upper - axis.lower
+        let priorCentre = (axis.lower + axis.upper) / 2
+        var mu = centres
+        mu.append(priorCentre)
+        var sigma = bandwidths
+        sigma.append(width)
+        var masses = logMass
+        masses.append(Self.logMass(axis: axis, mu: priorCentre, sigma: width))
+        self.mu = mu
+        self.sigma = sigma
+        inverseSigma = sigma.map { 1 / $0 }
+        self.logMass = masses
+        if var given = givenNormaliser {
+            given.append(Self.logNormaliser(sigma: width, logMass: masses[masses.count - 1]))
+            logNormaliser = given
+        } else {
+            logNormaliser = zip(sigma, masses).map { Self.logNormaliser(sigma: $0, logMass: $1) }
+        }
+    }
+
+    /// −log σ − log √(2π) − log(Φ(b) − Φ(a)).
+    static func logNormaliser(sigma: Double, logMass: Double) -> Double {
+        -Foundation.log(sigma) - TruncatedNormal.logSqrtTwoPi - logMass
+    }
+
+    /// log(Φ(b) − Φ(a)) of a kernel on the axis's working bounds.
+    static func logMass(axis: NumericAxis, mu: Double, sigma: Double) -> Double {
+        TruncatedNormal.logGaussMass((axis.lower - mu) / sigma, (axis.upper - mu) / sigma)
+    }
+
+    /// Bandwidths clipped into [floor, H − L], the floor being (H − L)/min(100, count + 2) with the magic clip
+    /// (count: `settings.clipCount`, else the number of observations) and 1e-12 without it.
+    static func clip(_ bandwidths: [Double], axis: NumericAxis, settings: ParzenSettings, count: Int) -> [Double] {
+        let width = axis.upper - axis.lower
+        let clipCount = settings.clipCount ?? count
+        let minimum = settings.considerMagicClip ? width / Double(Swift.min(100, clipCount + 2)) : 1e-12
+        return bandwidths.map { Swift.min(Swift.max($0, minimum), width) }
+    }
+
+    /// The neighbour-distance rule: each centre's bandwidth is the larger gap to its neighbours in the sorted
+    /// list padded with the bounds; without `considerEndpoints` the outermost centres ignore the bounds.
+    static func bandwidths(centres: [Double], lower: Double, upper: Double, considerEndpoints: Bool) -> [Double] {
+        let count = centres.count
+        if count == 0 { return [] }
+        if count == 1 { return [Swift.max(centres[0] - lower, upper - centres[0])] }
+        let order = centres.indices.sorted { centres[$0] < centres[$1] || (centres[$0] == centres[$1] && $0 < $1) }
+        var result = [Double](repeating: 0, count: count)
+        for (rank, index) in order.enumerated() {
+            let left = rank == 0 ? lower : centres[order[rank - 1]]
+            let right = rank == count - 1 ? upper : centres[order[rank + 1]]
+            let leftGap = centres[index] - left
+            let rightGap = right - centres[index]
+            if !considerEndpoints && rank == 0 {
+                result[index] = rightGap
+            } else if !considerEndpoints && rank == count - 1 {
+                result[index] = leftGap
+            } else {
+                result[index] = Swift.max(leftGap, rightGap)
+            }
+        }
+        return result
+    }
+
+    /// An internal value drawn from kernel `kernel` by inverting its truncated CDF at `unit`.
+    func draw(kernel: Int, unit: Double) -> Double {
+        let lower = (axis.lower - mu[kernel]) * inverseSigma[kernel]
+        let upper = (axis.upper - mu[kernel]) * inverseSigma[kernel]
+        let z = TruncatedNormal.quantile(unit, lower: lower, upper: upper)
+        return axis.internalValue(of: mu[kernel] + sigma[kernel] * z)
+    }
+
+    /// Adds each kernel's log probability of the working-space cell [lower, upper] to the terms that are not
+    /// already −∞.
+    func addCellTerms(lower: Double, upper: Double, to acc: UnsafeMutableBufferPointer<Double>) {
+        mu.withUnsafeBufferPointer { mu in
+            inverseSigma.withUnsafeBufferPointer { inverseSigma in
+                logMass.withUnsafeBufferPointer { logMass in
+                    for k in 0..<mu.count where acc[k] > -Double.infinity {
+                        acc[k] +=
+                            TruncatedNormal.logGaussMass(
+                                (lower - mu[k]) * inverseSigma[k], (upper - mu[k]) * inverseSigma[k])
+                            - logMass[k]
+                    }
+                }
+            }
+        }
+    }
+
+    /// log of kernel `kernel`'s probability of the working-space cell [lower, upper], relative to its mass on
+    /// the axis.
+    func logCellMass(kernel k: Int, lower: Double, upper: Double) -> Double {
+        TruncatedNormal.logGaussMass((lower - mu[k]) * inverseSigma[k], (upper - mu[k]) * inverseSigma[k])
+            - logMass[k]
+    }
+}
+
+/// Categorical kernels: kernel i gives `(ε + [c = cᵢ]) / (1 + C·ε)` with ε = prior_weight/(n+1); the prior
+/// kernel is uniform.
+struct CategoricalKernels: Sendable {
+    let choiceCount: Int
+    /// The observed choice of each kernel; −1 for the prior kernel.
+    let choices: [Int]
+    private let epsilon: Double
+    let logHit: Double
+    let logMiss: Double
+    let logUniform: Double
+
+    init(choiceCount: Int, observations: [Double], priorWeight: Double) {
+        self.choiceCount = choiceCount
+        choices = observations.map { Int($0) } + [-1]
+        epsilon = priorWeight / Double(observations.count + 1)
+        let norm = 1 + Double(choiceCount) * epsilon
+        logHit = Foundation.log((epsilon + 1) / norm)
+        logMiss = Foundation.log(epsilon / norm)
+        logUniform = -Foundation.log(Double(choiceCount))
+    }
+
+    func logProbability(kernel: Int, choice: Int) -> Double {
+        let own = choices[kernel]
+        if own < 0 { return logUniform }
+        return own == choice ? logHit : logMiss
+    }
+
+    func draw(kernel: Int, unit: Double) -> Int {
+        let own = choices[kernel]
+        if own < 0 { return Swift.min(Int(unit * Double(choiceCount)), choiceCount - 1) }
+        let scaled = unit * (1 + Double(choiceCount) * epsilon)
+        if scaled < Double(choiceCount) * epsilon {
+            return Swift.min(Int(scaled / epsilon), choiceCount - 1)
+        }
+        return own
+    }
+}

@@ -1,0 +1,279 @@
+import Foundation
+import HPOCore
+
+/// What TPE reads from one trial, for the parameters of one search space.
+struct TrialRow: Sendable {
+    let id: TrialID
+    let number: Int
+    let state: TrialState
+    let value: Double?
+    let paramCount: Int
+    /// Ranking key of a COMPLETE trial, smaller is better; a missing or NaN value ranks last.
+    let completeKey: Double
+    /// Ranking key of a PRUNED trial: (−last step, signed last value); (1, 0) without intermediate values.
+    let prunedKey: (step: Double, value: Double)
+    /// The internal value of each parameter of the space; NaN when absent or outside the parameter's domain.
+    let values: [Double]
+    /// Whether the trial's stored domain of each parameter is the space's (true when none is stored).
+    let sameDomain: [Bool]
+
+    init(_ trial: Trial, parameters: [ParameterSpec], direction: StudyDirection) {
+        id = trial.id
+        number = trial.number
+        state = trial.state
+        value = trial.value
+        paramCount = trial.params.count
+        let sign: Double = direction == .minimize ? 1 : -1
+        if let value = trial.value, !value.isNaN {
+            completeKey = sign * value
+        } else {
+            completeKey = Double.infinity
+        }
+        if let step = trial.lastStep, let last = trial.intermediateValues[step] {
+            prunedKey = (-Double(step), last.isNaN ? Double.infinity : sign * last)
+        } else {
+            prunedKey = (1, 0)
+        }
+        values = parameters.map { spec in
+            guard let value = trial.params[spec.name], spec.distribution.containsInternal(value) else { return .nan }
+            return value
+        }
+        sameDomain = parameters.map { spec in
+            trial.distributions[spec.name].map { $0 == spec.distribution } ?? true
+        }
+    }
+
+}
+
+/// Everything TPE derives from a study's trials that can be kept up to date as trials arrive: one row per
+/// trial, the COMPLETE trials ranked by value, each parameter's observations sorted in working space, and the
+/// Gaussian masses of the kernels built so far.
+///
+/// A cache built from scratch and one updated trial by trial hold the same contents: orders break ties by
+/// trial position, and a stored mass is reused only for the very same bandwidth.
+struct TPEStudyCache: Sendable {
+    private(set) var parameters: [ParameterSpec] = []
+    private(set) var axes: [ParzenDomain] = []
+    private(set) var direction: StudyDirection = .minimize
+    /// Per row (trial position in the history): what was read from the trial.
+    private(set) var ids: [TrialID] = []
+    private(set) var numbers: [Int] = []
+    private(set) var states: [TrialState] = []
+    private(set) var trialValues: [Double?] = []
+    private(set) var paramCounts: [Int] = []
+    private(set) var completeKeys: [Double] = []
+    private(set) var prunedKeys: [(step: Double, value: Double)] = []
+    /// Per parameter: the internal value of each row (NaN when absent or outside the domain), and whether the
+    /// row's stored domain is the space's.
+    private(set) var values: [[Double]] = []
+    private(set) var sameDomain: [[Bool]] = []
+    /// Positions of COMPLETE trials, best first (ties: earlier trial first).
+    private(set) var rankedComplete: [Int] = []
+    /// Per parameter: the working-space value of each row (NaN when the row has none).
+    private(set) var working: [[Double]] = []
+    /// Per parameter: the positions of rows with a value, by working-space value (ties: earlier row first).
+    private(set) var sortedRows: [[Int]] = []
+    /// Per numerical parameter and row: the bandwidth whose log mass on [L, H] is stored, and that mass.
+    private var massSigma: [[Double]] = []
+    private var massValue: [[Double]] = []
+    private var massNormaliser: [[Double]] = []
+    /// Reused working memory for kernel terms.
+    var scratch: [Double] = []
+
+    init() {}
+
+    /// Brings the cache up to date with `history` for the parameters of `space`.
+    mutating func synchronise(with history: TrialHistory, parameters: [ParameterSpec]) {
+        if parameters != self.parameters || history.direction != direction || history.trials.count < count {
+            self = TPEStudyCache()
+            self.parameters = parameters
+            axes = parameters.map { ParzenDomain($0.distribution) }
+            direction = history.direction
+            working = Array(repeating: [], count: parameters.count)
+            values = Array(repeating: [], count: parameters.count)
+            sameDomain = Array(repeating: [], count: parameters.count)
+            sortedRows = Array(repeating: [], count: parameters.count)
+            massSigma = Array(repeating: [], count: parameters.count)
+            massValue = Array(repeating: [], count: parameters.count)
+            massNormaliser = Array(repeating: [], count: parameters.count)
+        }
+        let trials = history.trials
+        let known = count
+        var fresh: [Int] = []
+        for position in trials.indices {
+            if position < known {
+                // Finished trials never change; a RUNNING one is read again when its state changes.
+                if ids[position] == trials[position].id && states[position] == trials[position].state
+                    && numbers[position] == trials[position].number && trialValues[position] == trials[position].value
+                    && paramCounts[position] == trials[position].params.count
+                {
+                    continue
+                }
+                remove(position)
+                store(TrialRow(trials[position], parameters: parameters, direction: direction), at: position)
+                insert(position)
+            } else {
+                append(TrialRow(trials[position], parameters: parameters, direction: direction))
+                for p in parameters.indices {
+                    working[p].append(.nan)
+                    massSigma[p].append(.nan)
+                    massValue[p].append(.nan)
+                    massNormaliser[p].append(.nan)
+                }
+                fresh.append(position)
+            }
+        }
+        if fresh.count <= 32 {
+            for position in fresh { insert(position) }
+            return
+        }
+        // Many new trials (a fresh cache): sort once instead of inserting one by one.
+        for position in fresh {
+            if states[position] == .complete { rankedComplete.append(position) }
+            for p in parameters.indices { setWorking(p, of: position) }
+        }
+        let keys = completeKeys
+        var ranked = rankedComplete
+        ranked.sort { keys[$0] < keys[$1] || (keys[$0] == keys[$1] && $0 < $1) }
+        rankedComplete = ranked
+        for p in parameters.indices {
+            let values = working[p]
+            var sorted = values.indices.filter { !values[$0].isNaN }
+            sorted.sort { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
+            sortedRows[p] = sorted
+        }
+    }
+
+    /// The number of rows (trials read).
+    var count: Int { ids.count }
+
+    private mutating func append(_ row: TrialRow) {
+        ids.append(row.id)
+        numbers.append(row.number)
+        states.append(row.state)
+        trialValues.append(row.value)
+        paramCounts.append(row.paramCount)
+        completeKeys.append(row.completeKey)
+        prunedKeys.append(row.prunedKey)
+        for p in parameters.indices {
+            values[p].append(row.values[p])
+            sameDomain[p].append(row.sameDomain[p])
+        }
+    }
+
+    private mutating func store(_ row: TrialRow, at position: Int) {
+        ids[position] = row.id
+        numbers[position] = row.number
+        states[position] = row.state
+        trialValues[position] = row.value
+        paramCounts[position] = row.paramCount
+        completeKeys[position] = row.completeKey
+        prunedKeys[position] = row.prunedKey
+        for p in parameters.indices {
+            values[p][position] = row.values[p]
+            sameDomain[p][position] = row.sameDomain[p]
+        }
+    }
+
+    /// Records the working-space value of parameter `p` in row `position` (NaN when the row has none).
+    private mutating func setWorking(_ p: Int, of position: Int) {
+        let value = values[p][position]
+        if value.isNaN {
+            working[p][position] = .nan
+        } else if case .numeric(let axis) = axes[p] {
+            working[p][position] = axis.transform(value)
+        } else {
+            working[p][position] = value
+        }
+    }
+
+    private func isBefore(_ a: Int, _ b: Int, key: (Int) -> Double) -> Bool {
+        let left = key(a)
+        let right = key(b)
+        return left < right || (left == right && a < b)
+    }
+
+    /// The index at which `position` belongs in `list`, ordered by `key` then position.
+    private func insertionIndex(of position: Int, in list: [Int], key: (Int) -> Double) -> Int {
+        var low = 0
+        var high = list.count
+        while low < high {
+            let mid = (low + high) / 2
+            if isBefore(list[mid], position, key: key) { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    private mutating func insert(_ position: Int) {
+        if states[position] == .complete {
+            let index = insertionIndex(of: position, in: rankedComplete) { completeKeys[$0] }
+            rankedComplete.insert(position, at: index)
+        }
+        for p in parameters.indices {
+            setWorking(p, of: position)
+            guard !working[p][position].isNaN else { continue }
+            let index = insertionIndex(of: position, in: sortedRows[p]) { working[p][$0] }
+            sortedRows[p].insert(position, at: index)
+        }
+    }
+
+    private mutating func remove(_ position: Int) {
+        if states[position] == .complete, let index = rankedComplete.firstIndex(of: position) {
+            rankedComplete.remove(at: index)
+        }
+        for p in parameters.indices where !working[p][position].isNaN {
+            if let index = sortedRows[p].firstIndex(of: position) { sortedRows[p].remove(at: index) }
+            working[p][position] = .nan
+        }
+    }
+
+    /// Truncated-normal kernels on numerical parameter `p` for the rows `members` (positions in trial order),
+    /// with the neighbour-distance bandwidths computed from the cached sorted order; `isMember` marks the same
+    /// rows. The log masses of unchanged bandwidths are reused.
+    mutating func numericKernels(
+        parameter p: Int, axis: NumericAxis, members: [Int], isMember: [Bool], settings: ParzenSettings
+    ) -> NumericKernels {
+        let count = members.count
+        let centres = members.map { working[p][$0] }
+        var bandwidths = [Double](repeating: 0, count: count)
+        if count == 1 {
+            bandwidths[0] = Swift.max(centres[0] - axis.lower, axis.upper - centres[0])
+        } else if count > 1 {
+            var ordered: [Int] = []
+            ordered.reserveCapacity(count)
+            for position in sortedRows[p] where isMember[position] { ordered.append(position) }
+            var slot = [Int](repeating: 0, count: self.count)
+            for (k, position) in members.enumerated() { slot[position] = k }
+            for (rank, position) in ordered.enumerated() {
+                let centre = working[p][position]
+                let left = rank == 0 ? axis.lower : working[p][ordered[rank - 1]]
+                let right = rank == count - 1 ? axis.upper : working[p][ordered[rank + 1]]
+                let bandwidth: Double
+                if !settings.considerEndpoints && rank == 0 {
+                    bandwidth = right - centre
+                } else if !settings.considerEndpoints && rank == count - 1 {
+                    bandwidth = centre - left
+                } else {
+                    bandwidth = Swift.max(centre - left, right - centre)
+                }
+                bandwidths[slot[position]] = bandwidth
+            }
+        }
+        let clipped = NumericKernels.clip(bandwidths, axis: axis, settings: settings, count: count)
+        var masses = [Double](repeating: 0, count: count)
+        var normalisers = [Double](repeating: 0, count: count)
+        for (k, position) in members.enumerated() {
+            let sigma = clipped[k]
+            if massSigma[p][position] != sigma {
+                let mass = NumericKernels.logMass(axis: axis, mu: centres[k], sigma: sigma)
+                massSigma[p][position] = sigma
+                massValue[p][position] = mass
+                massNormaliser[p][position] = NumericKernels.logNormaliser(sigma: sigma, logMass: mass)
+            }
+            masses[k] = massValue[p][position]
+            normalisers[k] = massNormaliser[p][position]
+        }
+        return NumericKernels(
+            axis: axis, centres: centres, bandwidths: clipped, logMass: masses, logNormaliser: normalisers)
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import HPOAlgorithms
+import HPOCore
+
+/// Sample efficiency of sampler variants on test functions: mean simple regret after a budget of trials over
+/// seeds, run in process (no storage), as the bench harness's `efficiency.py` measures it.
+struct QualityBenchmark {
+    struct Variant {
+        let name: String
+        let sampler: any Sampler
+    }
+
+    var seeds = 20
+    var budgets = [25, 50, 100]
+    var suites: [String] = ["public", "holdout"]
+    var functions: Set<String>? = nil
+    var variants: [Variant] = QualityBenchmark.defaultVariants
+
+    static let usage = """
+        usage: hpo-bench tpe-quality [--seeds N] [--budgets 25,50,100] [--suites public,holdout] [--functions a,b]
+          mean simple regret of hpo's TPE (adaptive), its Optuna-5.0 baseline (adaptive off), the
+          independent baseline (multivariate off) and random sampling, run in process, with the average rank
+        """
+
+    static func main(arguments: [String]) -> Int32 {
+        do {
+            var benchmark = QualityBenchmark()
+            var iterator = arguments.makeIterator()
+            func value(_ flag: String) throws -> String {
+                guard let text = iterator.next() else { throw BenchUsageError("\(flag) needs a value\n\(usage)") }
+                return text
+            }
+            func list(_ flag: String) throws -> [String] {
+                try value(flag).split(separator: ",").map(String.init)
+            }
+            while let flag = iterator.next() {
+                switch flag {
+                case "--seeds":
+                    let text = try value(flag)
+                    guard let seeds = Int(text), seeds > 0 else {
+                        throw BenchUsageError("--seeds: expected a positive integer, got '\(text)'")
+                    }
+                    benchmark.seeds = seeds
+                case "--budgets":
+                    let budgets = try list(flag).compactMap { Int($0) }.filter { $0 > 0 }
+                    guard !budgets.isEmpty else { throw BenchUsageError("--budgets: expected positive integers") }
+                    benchmark.budgets = budgets.sorted()
+                case "--suites":
+                    let suites = try list(flag)
+                    guard suites.allSatisfy({ $0 == "public" || $0 == "holdout" }) else {
+                        throw BenchUsageError("--suites: expected public and/or holdout")
+                    }
+                    benchmark.suites = suites
+                case "--functions":
+                    benchmark.functions = Set(try list(flag))
+                case "--help", "-h":
+                    throw BenchUsageError(usage)
+                default:
+                    throw BenchUsageError("unknown option '\(flag)'\n\(usage)")
+                }
+            }
+            try benchmark.execute()
+            return 0
+        } catch let error as BenchUsageError {
+            FileHandle.standardError.write(Data("hpo-bench tpe-quality: \(error)\n".utf8))
+            return 2
+        } catch {
+            FileHandle.standardError.write(Data("hpo-bench tpe-quality: \(error)\n".utf8))
+            return 1
+        }
+    }
+
+    static var defaultVariants: [Variant] {
+        var optuna = TPEOptions()
+        optuna.adaptive = false
+        var independent = optuna
+        independent.multivariate = false
+        return [
+            Variant(name: "hpo_tpe", sampler: TPESampler(options: TPEOptions())),
+            Variant(name: "optuna_like", sampler: TPESampler(options: optuna)),
+            Variant(name: "indep_like", sampler: TPESampler(options: independent)),
+            Variant(name: "random", sampler: RandomSampler()),
+        ]
+    }
+
+    /// The best value found within each budget, for one run.
+    static func run(
+        _ problem: QualityProblem, sampler: any Sampler, seed: UInt64, budgets: [Int]
+    ) throws -> [Double] {
+        var trials: [Trial] = []
+        var best = Double.infinity
+        var result: [Double] = []
+        let total = budgets.max() ?? 0
+        for number in 0..<total {
+            var generator = SeededGenerator(seed: seed, trialNumber: number)
+            let history = TrialHistory(direction: .minimize, trials: trials)
+            let assignment = try sampler.suggest(
+                trialNumber: number, in: problem.space, history: history, using: &generator)
+            let value = problem.evaluate(assignment)
+            best = min(best, value)
+            let stored = problem.space.internalParameters(of: assignment)
+            trials.append(
+                Trial(
+                    id: TrialID(number + 1), number: number, state: .complete, value: value, params: stored.params,
+                    distributions: stored.distributions))
+            if budgets.contains(number + 1) { result.append(best - problem.optimum) }
+        }
+        return result
+    }
+
+    func execute() throws {
+        var problems: [QualityProblem] = []
+        if suites.contains("public") { problems += PublicSuite.problems }
+        if suites.contains("holdout") { problems += HoldoutSuite.problems }
+        if let functions { problems = problems.filter { functions.contains($0.name) } }
+        // ranks[budget][variant] summed over functions.
+        var rankSums = Array(repeating: Array(repeating: 0.0, count: variants.count), count: budgets.count)
+        var wins = Array(repeating: Array(repeating: 0, count: variants.count), count: budgets.count)
+        print("mean simple regret over \(seeds) seeds; columns: " + variants.map(\.name).joined(separator: ", "))
+        for problem in problems {
+            var sums = Array(repeating: Array(repeating: 0.0, count: variants.count), count: budgets.count)
+            let start = Date()
+            for (v, variant) in variants.enumerated() {
+                for seed in 0..<seeds {
+                    let regrets = try Self.run(problem, sampler: variant.sampler, seed: UInt64(seed), budgets: budgets)
+                    for b in budgets.indices { sums[b][v] += regrets[b] / Double(seeds) }
+                }
+            }
+            for b in budgets.indices {
+                let row = sums[b]
+                for v in row.indices {
+                    let rank = 1 + Double(row.count { $0 < row[v] }) + 0.5 * Double(row.count { $0 == row[v] } - 1)
+                    rankSums[b][v] += rank
+                    if rank == 1 { wins[b][v] += 1 }
+                }
+                let cells = row.map { String(format: "%10.4g", $0) }.joined(separator: " ")
+                print(padded(problem.name) + String(format: " B=%-4d", budgets[b]) + cells)
+            }
+            FileHandle.standardError.write(
+                Data("  (\(problem.name): \(String(format: "%.1f", Date().timeIntervalSince(start))) s)\n".utf8))
+        }
+        for b in budgets.indices {
+            let ranks = rankSums[b].map { String(format: "%10.2f", $0 / Double(max(problems.count, 1))) }
+            print(padded("average rank") + String(format: " B=%-4d", budgets[b]) + ranks.joined(separator: " "))
+        }
+    }
+}
+
+/// `text` left-aligned in a column of `width` characters.
+func padded(_ text: String, _ width: Int = 20) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}

@@ -1,0 +1,208 @@
+import Foundation
+import HPOAlgorithms
+import HPOCore
+
+/// The time of one TPE proposal after N completed trials, for the issue's 10-parameter space (8 floats, one
+/// log int, one 4-way categorical), in multivariate and univariate mode.
+///
+/// "warm" is the steady state of a study runner: the sampler has proposed for the study before, so its cache
+/// only takes in the newest trial. "cold" is a fresh sampler (a new process): it reads the whole history first.
+/// Neither includes reading trials from storage. Times are the calling thread's CPU time.
+enum TPECostBenchmark {
+    static let usage = """
+        usage: hpo-bench tpe [--sizes 100,1000,10000] [--repeats N] [--adaptive true|false] [--cold true|false]
+                             [--modes multivariate,univariate]
+          prints the median time of one ask at each number of completed trials
+        """
+
+    struct Configuration {
+        var sizes = [100, 1_000, 10_000]
+        var repeats = 30
+        var adaptive = true
+        var cold = true
+        var modes = [true, false]
+    }
+
+    static func main(arguments: [String]) -> Int32 {
+        do {
+            let configuration = try parse(arguments)
+            run(configuration)
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("hpo-bench tpe: \(error)\n".utf8))
+            return 2
+        }
+    }
+
+    static func parse(_ arguments: [String]) throws -> Configuration {
+        var configuration = Configuration()
+        var iterator = arguments.makeIterator()
+        func value(_ flag: String) throws -> String {
+            guard let text = iterator.next() else { throw BenchUsageError("\(flag) needs a value\n\(usage)") }
+            return text
+        }
+        while let flag = iterator.next() {
+            switch flag {
+            case "--sizes":
+                let text = try value(flag)
+                let sizes = text.split(separator: ",").compactMap { Int($0) }
+                guard !sizes.isEmpty, sizes.count == text.split(separator: ",").count, sizes.allSatisfy({ $0 > 0 })
+                else { throw BenchUsageError("--sizes: expected positive integers separated by commas, got '\(text)'") }
+                configuration.sizes = sizes
+            case "--repeats":
+                let text = try value(flag)
+                guard let repeats = Int(text), repeats > 0 else {
+                    throw BenchUsageError("--repeats: expected a positive integer, got '\(text)'")
+                }
+                configuration.repeats = repeats
+            case "--adaptive":
+                let text = try value(flag)
+                guard let adaptive = Bool(text) else {
+                    throw BenchUsageError("--adaptive: expected true or false, got '\(text)'")
+                }
+                configuration.adaptive = adaptive
+            case "--cold":
+                let text = try value(flag)
+                guard let cold = Bool(text) else {
+                    throw BenchUsageError("--cold: expected true or false, got '\(text)'")
+                }
+                configuration.cold = cold
+            case "--modes":
+                let text = try value(flag)
+                let names = text.split(separator: ",").map(String.init)
+                guard !names.isEmpty, names.allSatisfy({ $0 == "multivariate" || $0 == "univariate" }) else {
+                    throw BenchUsageError("--modes: expected multivariate and/or univariate, got '\(text)'")
+                }
+                configuration.modes = names.map { $0 == "multivariate" }
+            case "--help", "-h":
+                throw BenchUsageError(usage)
+            default:
+                throw BenchUsageError("unknown option '\(flag)'\n\(usage)")
+            }
+        }
+        return configuration
+    }
+
+    static let space: SearchSpace = {
+        var parameters = (0..<8).map {
+            ParameterSpec(name: "x\($0)", distribution: .float(FloatDistribution(low: -5, high: 5)))
+        }
+        parameters.append(
+            ParameterSpec(name: "units", distribution: .int(IntDistribution(low: 1, high: 100, log: true))))
+        parameters.append(
+            ParameterSpec(
+                name: "kind",
+                distribution: .categorical(
+                    CategoricalDistribution(choices: ["a", "b", "c", "d"].map { .string($0) }))))
+        return SearchSpace(parameters)
+    }()
+
+    /// A trivial objective of the space, so that the split has something to rank.
+    static func objective(_ assignment: Assignment) -> Double {
+        var sum = 0.0
+        for i in 0..<8 {
+            let x = assignment.double("x\(i)") ?? 0
+            sum += (x - 1) * (x - 1)
+        }
+        sum += Foundation.log(assignment.double("units") ?? 1)
+        if assignment["kind"] == .string("b") { sum -= 1 }
+        return sum
+    }
+
+    /// `count` completed trials proposed at random.
+    static func history(count: Int, seed: UInt64) -> [Trial] {
+        let sampler = RandomSampler()
+        let empty = TrialHistory(direction: .minimize, trials: [])
+        return (0..<count).map { number in
+            var generator = SeededGenerator(seed: seed, trialNumber: number)
+            let assignment =
+                (try? sampler.suggest(trialNumber: number, in: space, history: empty, using: &generator))
+                ?? Assignment()
+            return trial(number: number, assignment: assignment)
+        }
+    }
+
+    static func trial(number: Int, assignment: Assignment) -> Trial {
+        let stored = space.internalParameters(of: assignment)
+        return Trial(
+            id: TrialID(number + 1), number: number, state: .complete, value: objective(assignment),
+            params: stored.params, distributions: stored.distributions)
+    }
+
+    static func run(_ configuration: Configuration) {
+        print(
+            "TPE: time of one ask (median over \(configuration.repeats) asks), 10 parameters, adaptive: "
+                + "\(configuration.adaptive)")
+        let names = configuration.modes.map { $0 ? "multivariate" : "univariate" }
+        print("completed" + names.map { "  \($0) warm  \($0) cold" }.joined())
+        for size in configuration.sizes {
+            var cells: [String] = []
+            for multivariate in configuration.modes {
+                var options = TPEOptions()
+                options.multivariate = multivariate
+                options.adaptive = configuration.adaptive
+                let timing = measure(
+                    size: size, options: options, repeats: configuration.repeats, cold: configuration.cold)
+                let width = multivariate ? 14 : 12
+                cells.append(String(format: "%\(width).3f ms", timing.warm * 1000))
+                cells.append(String(format: "%\(width).3f ms", timing.cold * 1000))
+            }
+            print(String(format: "%9d", size) + cells.joined(separator: " "))
+        }
+    }
+
+    /// Median seconds of a warm ask (the sampler has seen the study up to the previous trial) and of a cold one.
+    static func measure(size: Int, options: TPEOptions, repeats: Int, cold measureCold: Bool) -> (
+        warm: Double, cold: Double
+    ) {
+        var trials = history(count: size, seed: 1)
+        let sampler = TPESampler(options: options)
+        var warm: [Double] = []
+        var cold: [Double] = []
+        // Brings the sampler's cache up to the study first, as a runner that has been proposing does.
+        var warmup = SeededGenerator(seed: 2, trialNumber: size)
+        _ = try? sampler.suggest(
+            trialNumber: size, in: space, history: TrialHistory(direction: .minimize, trials: trials),
+            using: &warmup)
+        for k in 0..<repeats {
+            let number = trials.count
+            let history = TrialHistory(direction: .minimize, trials: trials)
+            var generator = SeededGenerator(seed: 2, trialNumber: number)
+            let start = threadCPUNanoseconds()
+            let assignment =
+                (try? sampler.suggest(trialNumber: number, in: space, history: history, using: &generator))
+                ?? Assignment()
+            warm.append(Double(threadCPUNanoseconds() - start) / 1e9)
+            if measureCold && k < max(3, repeats / 5) {
+                let fresh = TPESampler(options: options)
+                var again = SeededGenerator(seed: 2, trialNumber: number)
+                let coldStart = threadCPUNanoseconds()
+                _ = try? fresh.suggest(trialNumber: number, in: space, history: history, using: &again)
+                cold.append(Double(threadCPUNanoseconds() - coldStart) / 1e9)
+            }
+            trials.append(trial(number: number, assignment: assignment))
+        }
+        return (median(warm), median(cold))
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}
+
+/// CPU time of the calling thread in nanoseconds: unlike wall time, it does not count the time other
+/// processes of a shared machine take the core away.
+func threadCPUNanoseconds() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+}
+
+/// A usage error of a benchmark subcommand, with its message.
+struct BenchUsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,291 @@
+import Foundation
+import HPOCore
+import Testing
+
+@testable import HPOAlgorithms
+
+private let xSpec = ParameterSpec(name: "x", distribution: .float(FloatDistribution(low: -5, high: 5)))
+
+private func makeTrial(
+    _ number: Int, _ state: TrialState, value: Double? = nil, x: Double? = nil,
+    intermediate: [Int: Double] = [:]
+) -> Trial {
+    var params: [String: Double] = [:]
+    var distributions: [String: Distribution] = [:]
+    if let x {
+        params["x"] = x
+        distributions["x"] = xSpec.distribution
+    }
+    return Trial(
+        id: TrialID(number + 1), number: number, state: state, value: value, params: params,
+        distributions: distributions, intermediateValues: intermediate)
+}
+
+/// The numbers of the trials in the good set.
+private func belowNumbers(
+    _ trials: [Trial], direction: StudyDirection = .minimize, excluding: Int = -1, constantLiar: Bool = true
+) -> [Int] {
+    var cache = TPEStudyCache()
+    cache.synchronise(with: TrialHistory(direction: direction, trials: trials), parameters: [xSpec])
+    let split = TPESplit(cache: cache, excluding: excluding, includeRunning: constantLiar)
+    return trials.indices.filter { split.isBelow[$0] }.map { trials[$0].number }
+}
+
+private func record(_ assignment: Assignment, number: Int, value: Double, space: SearchSpace) -> Trial {
+    let stored = space.internalParameters(of: assignment)
+    return Trial(
+        id: TrialID(number + 1), number: number, state: .complete, value: value, params: stored.params,
+        distributions: stored.distributions)
+}
+
+@Suite struct TPESplitTests {
+    @Test func goodSetSizeIsTenPercentRoundedUpAndCappedAt25() {
+        #expect(TPESplit.belowCount(finished: 1) == 1)
+        #expect(TPESplit.belowCount(finished: 10) == 1)
+        #expect(TPESplit.belowCount(finished: 11) == 2)
+        #expect(TPESplit.belowCount(finished: 249) == 25)
+        #expect(TPESplit.belowCount(finished: 10_000) == 25)
+    }
+
+    @Test func completeTrialsFillTheGoodSetBestFirstWithTiesInTrialOrder() {
+        let trials = (0..<20).map { makeTrial($0, .complete, value: Double([5, 3, 3, 9, 1][$0 % 5]), x: 0) }
+        // 20 finished: 2 good; value 1 at trials 4 and 9.
+        #expect(belowNumbers(trials) == [4, 9])
+        #expect(belowNumbers(trials, direction: .maximize) == [3, 8])
+        let ties = (0..<11).map { makeTrial($0, .complete, value: 2, x: 0) }
+        #expect(belowNumbers(ties) == [0, 1])
+    }
+
+    @Test func prunedTrialsTakeTheRestOfTheQuotaFurthestStepThenBestLastValue() {
+        var trials = [makeTrial(0, .complete, value: 10, x: 0)]
+        trials.append(makeTrial(1, .pruned, value: 0.5, x: 0, intermediate: [0: 9, 1: 0.5]))
+        trials.append(makeTrial(2, .pruned, value: 3, x: 0, intermediate: [0: 1, 1: 2, 2: 3]))
+        trials.append(makeTrial(3, .pruned, value: 2, x: 0, intermediate: [0: 1, 1: 2, 2: 2]))
+        trials.append(makeTrial(4, .pruned, x: 0))
+        // 5 more pruned trials without intermediate values rank last.
+        trials += (5..<21).map { makeTrial($0, .pruned, x: 0) }
+        // 21 finished: quota 3 = the COMPLETE trial, then trial 3 (step 2, value 2), then trial 2 (step 2, 3).
+        #expect(belowNumbers(trials) == [0, 2, 3])
+        // Maximising, the larger last value wins at the same step.
+        #expect(belowNumbers(trials, direction: .maximize) == [0, 2, 3])
+        let fewer = Array(trials.prefix(4)) + (4..<11).map { makeTrial($0, .pruned, x: 0) }
+        // 11 finished: quota 2 = the COMPLETE trial and trial 3.
+        #expect(belowNumbers(fewer) == [0, 3])
+    }
+
+    @Test func runningTrialsAreNeverGoodAndDoNotCountTowardsGamma() {
+        var trials = (0..<10).map { makeTrial($0, .complete, value: Double($0), x: 0) }
+        trials += (10..<30).map { makeTrial($0, .running, x: 0) }
+        trials.append(makeTrial(30, .fail, x: 0))
+        trials.append(makeTrial(31, .waiting))
+        // 10 finished: one good trial, whatever the RUNNING, FAIL and WAITING ones.
+        #expect(belowNumbers(trials) == [0])
+        var cache = TPEStudyCache()
+        cache.synchronise(with: TrialHistory(direction: .minimize, trials: trials), parameters: [xSpec])
+        let liar = TPESplit(cache: cache, excluding: -1, includeRunning: true)
+        #expect(liar.finishedCount == 10)
+        #expect((10..<30).allSatisfy { liar.isUsable[$0] && !liar.isBelow[$0] })
+        #expect(!liar.isUsable[30] && !liar.isUsable[31])
+        let honest = TPESplit(cache: cache, excluding: -1, includeRunning: false)
+        #expect((10..<30).allSatisfy { !honest.isUsable[$0] })
+    }
+
+    @Test func theTrialBeingProposedIsLeftOut() {
+        let trials = (0..<11).map { makeTrial($0, .complete, value: Double($0), x: 0) }
+        #expect(belowNumbers(trials) == [0, 1])
+        #expect(belowNumbers(trials, excluding: 0) == [1])
+    }
+
+    @Test func ageWeightsRampOverTheOldestObservations() {
+        #expect(defaultTPEWeights(0).isEmpty)
+        #expect(defaultTPEWeights(24) == Array(repeating: 1, count: 24))
+        let weights = defaultTPEWeights(30)
+        let expected = [1.0 / 30, 0.275, 0.516_666_7, 0.758_333_3, 1.0] + Array(repeating: 1.0, count: 25)
+        #expect(weights.count == 30)
+        for (a, b) in zip(weights, expected) { #expect(abs(a - b) < 1e-6) }
+    }
+}
+
+@Suite struct TPESamplerTests {
+    static let mixedSpace = SearchSpace([
+        ParameterSpec(name: "lr", distribution: .float(FloatDistribution(low: 1e-4, high: 1, log: true))),
+        ParameterSpec(name: "x", distribution: .float(FloatDistribution(low: -5, high: 5))),
+        ParameterSpec(name: "q", distribution: .float(FloatDistribution(low: 0, high: 1, step: 0.1))),
+        ParameterSpec(name: "n", distribution: .int(IntDistribution(low: 1, high: 20))),
+        ParameterSpec(name: "units", distribution: .int(IntDistribution(low: 1, high: 512, log: true))),
+        ParameterSpec(
+            name: "kind", distribution: .categorical(CategoricalDistribution(choices: [.string("a"), .string("b")]))),
+        ParameterSpec(
+            name: "depth", distribution: .int(IntDistribution(low: 1, high: 8)),
+            conditions: [ParameterCondition(parameter: "kind", values: [.string("b")])]),
+    ])
+
+    static func mixedObjective(_ a: Assignment) -> Double {
+        let lr = Foundation.log10(a.double("lr") ?? 1) + 2
+        let x = (a.double("x") ?? 0) - 1
+        let n = ((a.double("n") ?? 0) - 12) / 4
+        let kind = a["kind"] == .string("b") ? 0.0 : 2
+        let depth = ((a.double("depth") ?? 4) - 3) / 3
+        return lr * lr + x * x + n * n + kind + depth * depth + (a.double("q") ?? 0)
+    }
+
+    /// Runs a study of `count` trials and returns its assignments.
+    static func run(
+        _ sampler: any Sampler, space: SearchSpace, count: Int, seed: UInt64,
+        objective: (Assignment) -> Double = mixedObjective
+    ) throws -> [Assignment] {
+        var trials: [Trial] = []
+        var assignments: [Assignment] = []
+        for number in 0..<count {
+            var generator = SeededGenerator(seed: seed, trialNumber: number)
+            let assignment = try sampler.suggest(
+                trialNumber: number, in: space, history: TrialHistory(direction: .minimize, trials: trials),
+                using: &generator)
+            assignments.append(assignment)
+            trials.append(record(assignment, number: number, value: objective(assignment), space: space))
+        }
+        return assignments
+    }
+
+    @Test func startupTrialsAreTheRandomSamplersProposals() throws {
+        let space = Self.mixedSpace
+        let tpe = try Self.run(TPESampler(), space: space, count: 10, seed: 5)
+        let random = try Self.run(RandomSampler(), space: space, count: 10, seed: 5)
+        #expect(tpe == random)
+    }
+
+    @Test func everyModeProposesValidAssignmentsOfAConditionalSpace() throws {
+        for (multivariate, group, adaptive) in [
+            (true, false, true), (true, false, false), (false, false, false), (true, true, false), (true, true, true),
+        ] {
+            var options = TPEOptions()
+            options.multivariate = multivariate
+            options.group = group
+            options.adaptive = adaptive
+            let assignments = try Self.run(TPESampler(options: options), space: Self.mixedSpace, count: 60, seed: 1)
+            #expect(assignments.allSatisfy { Self.mixedSpace.validate($0) })
+            #expect(Set(assignments.map { $0["kind"] }).count == 2)
+        }
+    }
+
+    @Test func sameSeedAndHistoryGiveTheSameProposal() throws {
+        let first = try Self.run(TPESampler(), space: Self.mixedSpace, count: 40, seed: 3)
+        let second = try Self.run(TPESampler(), space: Self.mixedSpace, count: 40, seed: 3)
+        #expect(first == second)
+        let other = try Self.run(TPESampler(), space: Self.mixedSpace, count: 40, seed: 4)
+        #expect(first != other)
+    }
+
+    @Test func theCacheNeverChangesTheAnswer() throws {
+        // A sampler that keeps its cache across a study whose trials run, fail, get pruned and finish out of
+        // order answers as a fresh one does.
+        for options in [
+            TPEOptions(),
+            {
+                var o = TPEOptions()
+                o.multivariate = false
+                return o
+            }(),
+        ] {
+            let space = Self.mixedSpace
+            let sampler = TPESampler(options: options)
+            var trials: [Trial] = []
+            var generator = SeededGenerator(seed: 9)
+            for number in 0..<70 {
+                var forCache = SeededGenerator(seed: 11, trialNumber: number)
+                var forFresh = forCache
+                let history = TrialHistory(direction: .minimize, trials: trials)
+                let cached = try sampler.suggest(trialNumber: number, in: space, history: history, using: &forCache)
+                let fresh = sampler.suggestWithoutCache(
+                    trialNumber: number, in: space, history: history, using: &forFresh)
+                #expect(cached == fresh, "trial \(number)")
+                var trial = record(cached, number: number, value: Self.mixedObjective(cached), space: space)
+                trial.state = .running
+                trial.value = nil
+                trials.append(trial)
+                // Finish an earlier RUNNING trial at random: complete, pruned with a report, or failed.
+                if let index = trials.indices.filter({ trials[$0].state == .running }).randomElement(
+                    using: &generator), generator.nextUnit() < 0.7
+                {
+                    let draw = generator.nextUnit()
+                    let value = Self.mixedObjective(trials[index].assignment)
+                    if draw < 0.7 {
+                        trials[index].state = .complete
+                        trials[index].value = value
+                    } else if draw < 0.9 {
+                        trials[index].state = .pruned
+                        trials[index].value = value
+                        trials[index].intermediateValues = [Int(draw * 10): value]
+                    } else {
+                        trials[index].state = .fail
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func proposalsConcentrateAroundTheOptimum() throws {
+        // Minimising (x − 2)² on [−5, 5]: after 60 trials the last 20 proposals are closer to 2 than random
+        // proposals are, on average over seeds and in each seed, with and without the adaptive mode.
+        let space = SearchSpace([xSpec])
+        for options in [
+            TPEOptions(),
+            {
+                var o = TPEOptions()
+                o.adaptive = false
+                return o
+            }(),
+        ] {
+            var total = 0.0
+            for seed: UInt64 in [1, 2, 3, 4] {
+                let assignments = try Self.run(
+                    TPESampler(options: options), space: space, count: 60, seed: seed,
+                    objective: { pow(($0.double("x") ?? 0) - 2, 2) })
+                let late = assignments.suffix(20).compactMap { $0.double("x") }
+                let meanDistance = late.reduce(0) { $0 + abs($1 - 2) } / Double(late.count)
+                // A uniform proposal is on average 2.9 away from 2.
+                #expect(meanDistance < 2, "seed \(seed): \(meanDistance)")
+                total += meanDistance / 4
+            }
+            #expect(total < 1.2)
+        }
+    }
+
+    @Test func conditionalChildrenAreModelledFromTheTrialsThatHoldThem() throws {
+        // `depth` exists only for kind b; its TPE proposals move towards 3 (the objective's best depth).
+        var options = TPEOptions()
+        options.adaptive = false
+        let assignments = try Self.run(TPESampler(options: options), space: Self.mixedSpace, count: 120, seed: 2)
+        let depths = assignments.suffix(60).compactMap { $0.double("depth") }
+        #expect(depths.count > 20)
+        let nearThree = Double(depths.filter { abs($0 - 3) <= 1 }.count) / Double(depths.count)
+        // Uniform proposals on 1...8 land within 1 of 3 with probability 3/8.
+        #expect(nearThree > 0.6)
+    }
+
+    @Test func groupModeModelsParametersThatOccurTogether() throws {
+        let sampler = TPESampler(
+            options: {
+                var o = TPEOptions()
+                o.group = true
+                return o
+            }())
+        var cache = TPEStudyCache()
+        let assignments = try Self.run(RandomSampler(), space: Self.mixedSpace, count: 30, seed: 4)
+        let trials = assignments.enumerated().map {
+            record($1, number: $0, value: Self.mixedObjective($1), space: Self.mixedSpace)
+        }
+        cache.synchronise(
+            with: TrialHistory(direction: .minimize, trials: trials), parameters: Self.mixedSpace.parameters)
+        let split = TPESplit(cache: cache, excluding: 30, includeRunning: true)
+        let groups = sampler.jointGroups(cache: cache, split: split).map {
+            $0.map { Self.mixedSpace.parameters[$0].name }
+        }
+        #expect(groups.count == 2)
+        #expect(Set(groups[0]) == ["lr", "x", "q", "n", "units", "kind"])
+        #expect(groups[1] == ["depth"])
+        let joint = TPESampler().jointGroups(cache: cache, split: split)
+        #expect(
+            joint.map { $0.map { Self.mixedSpace.parameters[$0].name } } == [["lr", "x", "q", "n", "units", "kind"]])
+    }
+}
