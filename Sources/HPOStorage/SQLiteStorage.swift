@@ -83,10 +83,11 @@ public struct SQLiteStorage: StudyStorage {
         }
     }
 
-    /// Runs `body` in one read transaction (a snapshot), with errors as `StorageError`.
+    /// Runs `body` in one read transaction (a snapshot), retrying on SQLITE_BUSY (rare with WAL: only while
+    /// another connection recovers the file), with errors as `StorageError`.
     func read<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
         do {
-            return try pool.read(body)
+            return try Self.retryingBusy(options) { try pool.read(body) }
         } catch {
             throw Self.storageError(error, context: "read failed")
         }

@@ -18,7 +18,30 @@ public enum StorageBenchmark {
         public init() {}
     }
 
-    public static func main(arguments: [String]) throws {
+    static let usage = """
+        usage: hpo-bench storage [--trials N] [--writers W] [--synchronous normal|full|off] [--folder PATH]
+          --trials N         trials written by each measurement (default 2000)
+          --writers W        concurrent writers on one file, each with its own connection pool (default 4)
+          --synchronous S    SQLite synchronous setting (default normal)
+          --folder PATH      where the database files go (default: a temporary folder, removed afterwards)
+        """
+
+    /// Parses `arguments`, runs, prints the report; returns the exit status.
+    public static func main(arguments: [String]) -> Int32 {
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(usage)
+            return 0
+        }
+        do {
+            for line in try run(try parse(arguments)) { print(line) }
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("hpo-bench storage: \(error)\n".utf8))
+            return 1
+        }
+    }
+
+    static func parse(_ arguments: [String]) throws -> Configuration {
         var configuration = Configuration()
         var index = 0
         func value(_ name: String) throws -> String {
@@ -26,10 +49,17 @@ public enum StorageBenchmark {
             guard index < arguments.count else { throw StorageError.database("\(name) needs a value") }
             return arguments[index]
         }
+        func number(_ name: String) throws -> Int {
+            let text = try value(name)
+            guard let number = Int(text), number > 0 else {
+                throw StorageError.database("\(name): '\(text)' is not a positive whole number")
+            }
+            return number
+        }
         while index < arguments.count {
             switch arguments[index] {
-            case "--trials": configuration.trials = Int(try value("--trials")) ?? configuration.trials
-            case "--writers": configuration.writers = max(1, Int(try value("--writers")) ?? configuration.writers)
+            case "--trials": configuration.trials = try number("--trials")
+            case "--writers": configuration.writers = try number("--writers")
             case "--synchronous":
                 let level = try value("--synchronous")
                 guard let parsed = SQLiteStorage.Options.Synchronous(rawValue: level.uppercased()) else {
@@ -37,11 +67,11 @@ public enum StorageBenchmark {
                 }
                 configuration.synchronous = parsed
             case "--folder": configuration.folder = try value("--folder")
-            default: throw StorageError.database("unknown option '\(arguments[index])'")
+            default: throw StorageError.database("unknown option '\(arguments[index])'\n\(usage)")
             }
             index += 1
         }
-        for line in try run(configuration) { print(line) }
+        return configuration
     }
 
     /// Runs the benchmark and returns its report, one line per figure.
