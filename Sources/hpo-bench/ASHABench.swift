@@ -13,7 +13,8 @@ import HPOTraining
 public enum ASHABenchmark {
     public struct Configuration: Sendable {
         public var seeds: [UInt64] = Array(1...10)
-        public var trials = 60
+        /// As in `studies/curve-asha.yaml`: 30 trials of 27 steps.
+        public var trials = 30
         public var steps = 27
         public var noise = 0.01
         public var minResource = 1
@@ -52,6 +53,10 @@ public enum ASHABenchmark {
     /// Parses the arguments after `asha`, runs the benchmark, prints the table; returns the exit status (0 when
     /// every seed meets both targets, 1 when some does not, 2 on bad arguments).
     public static func main(arguments: [String]) -> Int32 {
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(usage)
+            return 0
+        }
         do {
             let configuration = try parse(arguments)
             let rows = try configuration.seeds.map { try compare(seed: $0, configuration) }
