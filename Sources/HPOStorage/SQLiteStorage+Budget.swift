@@ -8,7 +8,7 @@ extension SQLiteStorage {
     public func startTrial(in study: StudyID, _ proposal: NewTrial, budget: Int?) throws -> Trial? {
         let time = OptunaDateTime.rounded(now())
         return try write { db in
-            try Self.requireStudy(study, db)
+            try Self.requireSingleObjectiveStudy(study, db)
             let underBudget = try budget.map { try Self.budgetedTrialCount(in: study, db) < $0 } ?? true
             let waiting = try Int64.fetchOne(
                 db.cachedStatement(

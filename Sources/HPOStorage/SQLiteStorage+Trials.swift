@@ -13,7 +13,7 @@ extension SQLiteStorage {
     /// Inserts a trial with the next number of the study, its parameters, intermediate values and attributes.
     static func insertTrial(_ trial: NewTrial, in study: StudyID, at time: Date, _ db: Database) throws -> Trial {
         try StorageRules.check(trial)
-        try Self.requireStudy(study, db)
+        try Self.requireSingleObjectiveStudy(study, db)
         let number = try Self.nextTrialNumber(in: study, db)
         let start = trial.state == .waiting ? nil : time
         let complete = trial.state.isFinished ? time : nil

@@ -193,6 +193,23 @@ public struct SQLiteStorage: StudyStorage {
         if found == nil { throw StorageError.studyNotFound("with id \(study)") }
     }
 
+    /// Like `requireStudy`, for adding trials: a study Optuna created with several objectives is refused, since
+    /// hpo writes one value per trial and Optuna could not load a COMPLETE trial without the others.
+    static func requireSingleObjectiveStudy(_ study: StudyID, _ db: Database) throws {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT s.study_name, (SELECT COUNT(*) FROM study_directions d WHERE d.study_id = s.study_id) "
+                        + "FROM studies s WHERE s.study_id = ?"), arguments: [study])
+        else { throw StorageError.studyNotFound("with id \(study)") }
+        let objectives: Int = row[1] ?? 0
+        if objectives > 1 {
+            let name: String = row[0] ?? ""
+            throw StorageError.incompatibleSchema(
+                "study '\(name)' has \(objectives) objectives; hpo optimizes studies with one objective")
+        }
+    }
+
     static func loadStudy(_ id: StudyID, _ db: Database) throws -> StudyRecord? {
         guard
             let name = try String.fetchOne(

@@ -140,4 +140,24 @@ struct StorageOpeningTests {
         let next = try storage.createTrial(in: study.id, NewTrial())
         #expect(next.number == 3)
     }
+
+    @Test func readsButDoesNotExtendAStudyWithSeveralObjectives() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let storage = try SQLiteStorage(path: folder.appendingPathComponent("mo.db").path)
+        try storage.executeRaw(
+            """
+            INSERT INTO studies VALUES (2, 'mo');
+            INSERT INTO study_directions VALUES (2, 'MINIMIZE', 2, 0);
+            INSERT INTO study_directions VALUES (3, 'MAXIMIZE', 2, 1);
+            INSERT INTO trials VALUES (8, 0, 2, 'COMPLETE', '2026-11-27 22:27:06.123718', '2026-11-27 22:27:06.214268');
+            INSERT INTO trial_values VALUES (6, 8, 0, 0.413034022365915, 'FINITE');
+            INSERT INTO trial_values VALUES (7, 8, 1, 0.861399693652966, 'FINITE');
+            """)
+        let study = try #require(try storage.study(named: "mo"))
+        #expect(study.direction == .minimize)
+        #expect(try storage.trials(in: study.id, states: nil).map(\.value) == [0.413_034_022_365_915])
+        #expect(throws: StorageError.self) { try storage.createTrial(in: study.id, NewTrial()) }
+        #expect(throws: StorageError.self) { try storage.startTrial(in: study.id, NewTrial(), budget: nil) }
+    }
 }
