@@ -42,8 +42,7 @@ struct ParzenEstimator: Sendable {
     private let continuousAxes: [Int]
     private let discreteAxes: [Int]
     private let categoricalAxes: [Int]
-    private let packedMu: [Double]
-    private let packedInverseSigma: [Double]
+    private let continuousKernels: [NumericKernels]
     private let packedChoices: [Int32]
     private let categoricalLogs: [(hit: Double, miss: Double, uniform: Double)]
 
@@ -113,16 +112,14 @@ struct ParzenEstimator: Sendable {
         var continuousAxes: [Int] = []
         var discreteAxes: [Int] = []
         var categoricalAxes: [Int] = []
-        var packedMu: [Double] = []
-        var packedInverseSigma: [Double] = []
+        var continuousKernels: [NumericKernels] = []
         var packedChoices: [Int32] = []
         var categoricalLogs: [(hit: Double, miss: Double, uniform: Double)] = []
         for (index, axis) in axes.enumerated() {
             switch axis {
             case .continuous(let numeric):
                 continuousAxes.append(index)
-                packedMu.append(contentsOf: numeric.mu)
-                packedInverseSigma.append(contentsOf: numeric.inverseSigma)
+                continuousKernels.append(numeric)
             case .discrete:
                 discreteAxes.append(index)
             case .categorical(let categorical):
@@ -134,8 +131,7 @@ struct ParzenEstimator: Sendable {
         self.continuousAxes = continuousAxes
         self.discreteAxes = discreteAxes
         self.categoricalAxes = categoricalAxes
-        self.packedMu = packedMu
-        self.packedInverseSigma = packedInverseSigma
+        self.continuousKernels = continuousKernels
         self.packedChoices = packedChoices
         self.categoricalLogs = categoricalLogs
     }
@@ -244,8 +240,8 @@ struct ParzenEstimator: Sendable {
                         from: base.baseAddress!, byteCount: kernelCount * MemoryLayout<Double>.stride)
                 }
             }
-            packedMu.withUnsafeBufferPointer { mu in
-                packedInverseSigma.withUnsafeBufferPointer { inverseSigma in
+            Self.withBasePointers(of: continuousKernels.map(\.mu)) { mu in
+                Self.withBasePointers(of: continuousKernels.map(\.inverseSigma)) { inverseSigma in
                     packedChoices.withUnsafeBufferPointer { own in
                         guard let accBase = acc.baseAddress else { return }
                         var start = 0
@@ -254,11 +250,9 @@ struct ParzenEstimator: Sendable {
                             for j in 0..<count {
                                 let row = accBase + j * kernelCount
                                 for c in 0..<continuous {
-                                    guard let muBase = mu.baseAddress, let inverseBase = inverseSigma.baseAddress
-                                    else { continue }
                                     Self.subtractHalfSquares(
-                                        of: coordinates[c * count + j], centres: muBase + c * kernelCount,
-                                        inverseSigma: inverseBase + c * kernelCount, into: row, range: start..<end)
+                                        of: coordinates[c * count + j], centres: mu[c], inverseSigma: inverseSigma[c],
+                                        into: row, range: start..<end)
                                 }
                                 for c in 0..<categorical {
                                     let choice = choices[c * count + j]
@@ -289,6 +283,20 @@ struct ParzenEstimator: Sendable {
             }
         }
         return result
+    }
+
+    /// Calls `body` with the base address of each array (all kept alive and unmoved meanwhile).
+    private static func withBasePointers<R>(
+        of arrays: [[Double]], _ body: ([UnsafePointer<Double>]) -> R
+    ) -> R {
+        func nest(_ index: Int, _ collected: [UnsafePointer<Double>]) -> R {
+            guard index < arrays.count else { return body(collected) }
+            return arrays[index].withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return nest(index + 1, collected) }
+                return nest(index + 1, collected + [base])
+            }
+        }
+        return nest(0, [])
     }
 
     /// terms[k] −= ((t − μ[k])·(1/σ[k]))²/2 for k in `range`, four kernels at a time.
@@ -405,6 +413,19 @@ struct NumericKernels: Sendable {
         } else {
             logNormaliser = zip(sigma, masses).map { Self.logNormaliser(sigma: $0, logMass: $1) }
         }
+    }
+
+    /// Kernels whose arrays already hold the prior kernel last (no copy is made).
+    init(
+        axis: NumericAxis, mu: [Double], sigma: [Double], inverseSigma: [Double], logMass: [Double],
+        logNormaliser: [Double]
+    ) {
+        self.axis = axis
+        self.mu = mu
+        self.sigma = sigma
+        self.inverseSigma = inverseSigma
+        self.logMass = logMass
+        self.logNormaliser = logNormaliser
     }
 
     /// −log σ − log √(2π) − log(Φ(b) − Φ(a)).

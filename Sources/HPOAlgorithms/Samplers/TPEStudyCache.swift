@@ -79,6 +79,19 @@ struct TPEStudyCache: Sendable {
     private var massNormaliser: [[Double]] = []
     /// Reused working memory for kernel terms.
     var scratch: [Double] = []
+    /// Per parameter: the arrays of the last kernels built for it, rewritten in place by the next ask (the
+    /// estimators of an ask are gone by then, so no copy is made).
+    private var kernelBuffers: [KernelBuffers] = []
+    private var slots: [Int] = []
+
+    private struct KernelBuffers: Sendable {
+        var mu: [Double] = []
+        var sigma: [Double] = []
+        var inverseSigma: [Double] = []
+        var logMass: [Double] = []
+        var logNormaliser: [Double] = []
+        var ordered: [Int] = []
+    }
 
     init() {}
 
@@ -96,6 +109,7 @@ struct TPEStudyCache: Sendable {
             massSigma = Array(repeating: [], count: parameters.count)
             massValue = Array(repeating: [], count: parameters.count)
             massNormaliser = Array(repeating: [], count: parameters.count)
+            kernelBuffers = Array(repeating: KernelBuffers(), count: parameters.count)
         }
         let trials = history.trials
         let known = count
@@ -234,46 +248,92 @@ struct TPEStudyCache: Sendable {
         parameter p: Int, axis: NumericAxis, members: [Int], isMember: [Bool], settings: ParzenSettings
     ) -> NumericKernels {
         let count = members.count
-        let centres = members.map { working[p][$0] }
-        var bandwidths = [Double](repeating: 0, count: count)
-        if count == 1 {
-            bandwidths[0] = Swift.max(centres[0] - axis.lower, axis.upper - centres[0])
-        } else if count > 1 {
-            var ordered: [Int] = []
-            ordered.reserveCapacity(count)
-            for position in sortedRows[p] where isMember[position] { ordered.append(position) }
-            var slot = [Int](repeating: 0, count: self.count)
-            for (k, position) in members.enumerated() { slot[position] = k }
-            for (rank, position) in ordered.enumerated() {
-                let centre = working[p][position]
-                let left = rank == 0 ? axis.lower : working[p][ordered[rank - 1]]
-                let right = rank == count - 1 ? axis.upper : working[p][ordered[rank + 1]]
-                let bandwidth: Double
-                if !settings.considerEndpoints && rank == 0 {
-                    bandwidth = right - centre
-                } else if !settings.considerEndpoints && rank == count - 1 {
-                    bandwidth = centre - left
-                } else {
-                    bandwidth = Swift.max(centre - left, right - centre)
+        var buffers = KernelBuffers()
+        swap(&buffers, &kernelBuffers[p])
+        let kernelCount = count + 1
+        for keyPath in [\KernelBuffers.mu, \.sigma, \.inverseSigma, \.logMass, \.logNormaliser] {
+            buffers[keyPath: keyPath].removeAll(keepingCapacity: true)
+            buffers[keyPath: keyPath].append(contentsOf: repeatElement(0, count: kernelCount))
+        }
+        buffers.ordered.removeAll(keepingCapacity: true)
+        for position in sortedRows[p] where isMember[position] { buffers.ordered.append(position) }
+        if slots.count < self.count { slots = [Int](repeating: 0, count: self.count) }
+        var storedSigma: [Double] = []
+        var storedMass: [Double] = []
+        var storedNormaliser: [Double] = []
+        swap(&storedSigma, &massSigma[p])
+        swap(&storedMass, &massValue[p])
+        swap(&storedNormaliser, &massNormaliser[p])
+        let width = axis.upper - axis.lower
+        let clipCount = settings.clipCount ?? count
+        let minimum = settings.considerMagicClip ? width / Double(Swift.min(100, clipCount + 2)) : 1e-12
+        let considerEndpoints = settings.considerEndpoints
+        working[p].withUnsafeBufferPointer { column in
+            buffers.mu.withUnsafeMutableBufferPointer { mu in
+                buffers.sigma.withUnsafeMutableBufferPointer { sigma in
+                    for (k, position) in members.enumerated() {
+                        mu[k] = column[position]
+                        slots[position] = k
+                    }
+                    if count == 1 {
+                        sigma[0] = Swift.max(mu[0] - axis.lower, axis.upper - mu[0])
+                    } else if count > 1 {
+                        buffers.ordered.withUnsafeBufferPointer { ordered in
+                            for rank in 0..<count {
+                                let centre = column[ordered[rank]]
+                                let left = rank == 0 ? axis.lower : column[ordered[rank - 1]]
+                                let right = rank == count - 1 ? axis.upper : column[ordered[rank + 1]]
+                                let bandwidth: Double
+                                if !considerEndpoints && rank == 0 {
+                                    bandwidth = right - centre
+                                } else if !considerEndpoints && rank == count - 1 {
+                                    bandwidth = centre - left
+                                } else {
+                                    bandwidth = Swift.max(centre - left, right - centre)
+                                }
+                                sigma[slots[ordered[rank]]] = bandwidth
+                            }
+                        }
+                    }
+                    buffers.inverseSigma.withUnsafeMutableBufferPointer { inverseSigma in
+                        buffers.logMass.withUnsafeMutableBufferPointer { logMass in
+                            buffers.logNormaliser.withUnsafeMutableBufferPointer { logNormaliser in
+                                for (k, position) in members.enumerated() {
+                                    let bandwidth = Swift.min(Swift.max(sigma[k], minimum), width)
+                                    sigma[k] = bandwidth
+                                    inverseSigma[k] = 1 / bandwidth
+                                    // The Gaussian mass is kept per trial and recomputed only for a new bandwidth.
+                                    if storedSigma[position] != bandwidth {
+                                        let mass = NumericKernels.logMass(axis: axis, mu: mu[k], sigma: bandwidth)
+                                        storedSigma[position] = bandwidth
+                                        storedMass[position] = mass
+                                        storedNormaliser[position] = NumericKernels.logNormaliser(
+                                            sigma: bandwidth, logMass: mass)
+                                    }
+                                    logMass[k] = storedMass[position]
+                                    logNormaliser[k] = storedNormaliser[position]
+                                }
+                                // The prior kernel, last.
+                                let priorCentre = (axis.lower + axis.upper) / 2
+                                let priorMass = NumericKernels.logMass(axis: axis, mu: priorCentre, sigma: width)
+                                mu[count] = priorCentre
+                                sigma[count] = width
+                                inverseSigma[count] = 1 / width
+                                logMass[count] = priorMass
+                                logNormaliser[count] = NumericKernels.logNormaliser(sigma: width, logMass: priorMass)
+                            }
+                        }
+                    }
                 }
-                bandwidths[slot[position]] = bandwidth
             }
         }
-        let clipped = NumericKernels.clip(bandwidths, axis: axis, settings: settings, count: count)
-        var masses = [Double](repeating: 0, count: count)
-        var normalisers = [Double](repeating: 0, count: count)
-        for (k, position) in members.enumerated() {
-            let sigma = clipped[k]
-            if massSigma[p][position] != sigma {
-                let mass = NumericKernels.logMass(axis: axis, mu: centres[k], sigma: sigma)
-                massSigma[p][position] = sigma
-                massValue[p][position] = mass
-                massNormaliser[p][position] = NumericKernels.logNormaliser(sigma: sigma, logMass: mass)
-            }
-            masses[k] = massValue[p][position]
-            normalisers[k] = massNormaliser[p][position]
-        }
-        return NumericKernels(
-            axis: axis, centres: centres, bandwidths: clipped, logMass: masses, logNormaliser: normalisers)
+        swap(&storedSigma, &massSigma[p])
+        swap(&storedMass, &massValue[p])
+        swap(&storedNormaliser, &massNormaliser[p])
+        let kernels = NumericKernels(
+            axis: axis, mu: buffers.mu, sigma: buffers.sigma, inverseSigma: buffers.inverseSigma,
+            logMass: buffers.logMass, logNormaliser: buffers.logNormaliser)
+        swap(&buffers, &kernelBuffers[p])
+        return kernels
     }
 }
