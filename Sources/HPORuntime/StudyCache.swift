@@ -10,7 +10,8 @@ final class StudyCache: Sendable {
         var indexByID: [TrialID: Int] = [:]
         var maxID: TrialID = -1
         var dirtyOrder = false
-        /// Trials that are not WAITING, and trials that retry a failed one: their difference is the budget used.
+        /// Trials that are not WAITING, and those of them that retry a failed one: their difference is the budget
+        /// used (as `StudyStorage.budgetedTrialCount` counts it).
         var notWaiting = 0
         var retries = 0
         var best: Trial?
@@ -68,11 +69,11 @@ final class StudyCache: Sendable {
 
     private static func count(_ trial: Trial, into state: inout State, sign: Int) {
         if trial.state != .waiting { state.notWaiting += sign }
-        if trial.systemAttributes["failed_trial"] != nil { state.retries += sign }
+        if trial.state != .waiting, trial.retriedTrialNumber != nil { state.retries += sign }
     }
 
-    /// How much of `budget.n_trials` is used: every trial that is not WAITING, where a failed trial that was
-    /// retried counts once together with its retry. Kept up to date as trials change, not recounted.
+    /// How much of `budget.n_trials` is used: every trial that is not WAITING, except retries, so a failed trial
+    /// counts once together with its retries. Kept up to date as trials change, not recounted.
     var trialsCounted: Int { state.withLock { $0.notWaiting - $0.retries } }
 
     /// The best COMPLETE trial seen so far (ties: the lower number).

@@ -74,9 +74,7 @@ public final class StudySession: Sendable {
 
     /// How much of `budget.n_trials` is used: every trial that is not WAITING, except retries, so a failed trial
     /// counts once together with its retries (as `StudyStorage.budgetedTrialCount` counts).
-    public var trialsCounted: Int {
-        cache.history.trials.filter { $0.state != .waiting && $0.retriedTrialNumber == nil }.count
-    }
+    public var trialsCounted: Int { cache.trialsCounted }
 
     /// Starts a new trial: a WAITING one (enqueued or retried) if there is one, else the sampler's proposal.
     /// One storage transaction.
