@@ -78,12 +78,17 @@ struct ParzenEstimator: Sendable {
     }
 
     init(domains: [ParzenDomain], prepared: [PreparedAxis], observationWeights: [Double], settings: ParzenSettings) {
-        self.domains = domains
-        kernelCount = observationWeights.count + 1
         var raw = observationWeights
         raw.append(settings.priorWeight)
         let total = raw.reduce(0, +)
         let normalised = total > 0 ? raw.map { $0 / total } : Array(repeating: 1 / Double(raw.count), count: raw.count)
+        self.init(domains: domains, prepared: prepared, mixtureWeights: normalised)
+    }
+
+    /// Kernels with their normalised mixture weights (the prior kernel's included).
+    private init(domains: [ParzenDomain], prepared: [PreparedAxis], mixtureWeights normalised: [Double]) {
+        self.domains = domains
+        kernelCount = normalised.count
         weights = normalised
         var running = 0.0
         cumulativeWeights = normalised.map { weight in
@@ -134,6 +139,44 @@ struct ParzenEstimator: Sendable {
         self.continuousKernels = continuousKernels
         self.packedChoices = packedChoices
         self.categoricalLogs = categoricalLogs
+    }
+
+    /// The same density on one discrete or categorical axis with identical kernels merged (their weights
+    /// added): many observations share a grid point there, so a large mixture shrinks to a few distinct kernels.
+    /// Only for evaluating densities: drawing from it would use the generator differently.
+    func mergingIdenticalKernels() -> ParzenEstimator {
+        guard axes.count == 1, kernelCount > 64 else { return self }
+        var keep: [Int] = []
+        var merged: [Double] = []
+        func merge(by key: (Int) -> KernelKey) {
+            var slot: [KernelKey: Int] = [:]
+            for k in 0..<kernelCount {
+                if let index = slot[key(k)] {
+                    merged[index] += weights[k]
+                } else {
+                    slot[key(k)] = keep.count
+                    keep.append(k)
+                    merged.append(weights[k])
+                }
+            }
+        }
+        switch axes[0] {
+        case .continuous:
+            return self
+        case .discrete(let numeric):
+            merge { KernelKey(first: numeric.mu[$0], second: numeric.sigma[$0]) }
+            return ParzenEstimator(
+                domains: domains, prepared: [.numeric(numeric.selecting(keep))], mixtureWeights: merged)
+        case .categorical(let categorical):
+            merge { KernelKey(first: Double(categorical.choices[$0]), second: 0) }
+            return ParzenEstimator(
+                domains: domains, prepared: [.categorical(categorical.selecting(keep))], mixtureWeights: merged)
+        }
+    }
+
+    private struct KernelKey: Hashable {
+        let first: Double
+        let second: Double
     }
 
     /// The kernels' centres and bandwidths on a numerical axis, in working space (prior last).
@@ -215,6 +258,19 @@ struct ParzenEstimator: Sendable {
     /// As `logDensity(of:)`, with a buffer kept by the caller for the kernel terms (no large allocation when
     /// it is reused).
     func logDensity(of points: [[Double]], scratch terms: inout [Double]) -> [Double] {
+        if axes.count == 1, continuousAxes.isEmpty, let values = points.first {
+            // One grid or categorical axis: candidates often repeat, so each distinct value is evaluated once.
+            let distinct = Array(Set(values)).sorted()
+            if distinct.count < values.count {
+                let densities = logDensityOfPoints([distinct], scratch: &terms)
+                let lookup = Dictionary(uniqueKeysWithValues: zip(distinct, densities))
+                return values.map { lookup[$0] ?? -Double.infinity }
+            }
+        }
+        return logDensityOfPoints(points, scratch: &terms)
+    }
+
+    private func logDensityOfPoints(_ points: [[Double]], scratch terms: inout [Double]) -> [Double] {
         let count = points.first?.count ?? 0
         let kernelCount = self.kernelCount
         guard count > 0 else { return [] }
@@ -428,6 +484,14 @@ struct NumericKernels: Sendable {
         self.logNormaliser = logNormaliser
     }
 
+    /// The kernels at `indices`, in that order.
+    func selecting(_ indices: [Int]) -> NumericKernels {
+        NumericKernels(
+            axis: axis, mu: indices.map { mu[$0] }, sigma: indices.map { sigma[$0] },
+            inverseSigma: indices.map { inverseSigma[$0] }, logMass: indices.map { logMass[$0] },
+            logNormaliser: indices.map { logNormaliser[$0] })
+    }
+
     /// −log σ − log √(2π) − log(Φ(b) − Φ(a)).
     static func logNormaliser(sigma: Double, logMass: Double) -> Double {
         -Foundation.log(sigma) - TruncatedNormal.logSqrtTwoPi - logMass
@@ -523,6 +587,23 @@ struct CategoricalKernels: Sendable {
         logHit = Foundation.log((epsilon + 1) / norm)
         logMiss = Foundation.log(epsilon / norm)
         logUniform = -Foundation.log(Double(choiceCount))
+    }
+
+    private init(choiceCount: Int, choices: [Int], epsilon: Double, logs: (hit: Double, miss: Double, uniform: Double))
+    {
+        self.choiceCount = choiceCount
+        self.choices = choices
+        self.epsilon = epsilon
+        logHit = logs.hit
+        logMiss = logs.miss
+        logUniform = logs.uniform
+    }
+
+    /// The kernels at `indices`, in that order.
+    func selecting(_ indices: [Int]) -> CategoricalKernels {
+        CategoricalKernels(
+            choiceCount: choiceCount, choices: indices.map { choices[$0] }, epsilon: epsilon,
+            logs: (logHit, logMiss, logUniform))
     }
 
     func logProbability(kernel: Int, choice: Int) -> Double {

@@ -179,7 +179,8 @@ public final class TPESampler: Sampler {
         }
         let bad = ParzenEstimator(
             domains: domains, prepared: prepared, observationWeights: defaultTPEWeights(above.count),
-            settings: settings)
+            settings: settings
+        ).mergingIdenticalKernels()
         let candidates = good.sample(count: Swift.max(1, options.nEICandidates), using: &generator)
         let goodDensity = good.logDensity(of: candidates, scratch: &cache.scratch)
         let badDensity = bad.logDensity(of: candidates, scratch: &cache.scratch)
