@@ -41,6 +41,8 @@ public final class StudyRunner: Sendable {
         public var worker: WorkerIdentity
         /// The clock of heartbeat recovery (tests pass a fixed one).
         public var now: @Sendable () -> Date
+        /// The trainer's checkpoints, told when a trial finishes so that a finished chain's checkpoint goes.
+        public var checkpoints: RetryChainCheckpoints?
 
         public init(
             workers: Int, nTrials: Int?, timeout: TimeInterval?, timeoutScope: TimeoutScope = .run,
@@ -101,13 +103,17 @@ public final class StudyRunner: Sendable {
         events(.started(study: session.spec.name, existing: existing, target: options.nTrials, workers: workers))
         var launched = 0
         var stopReason = "budget reached"
-        let pollInterval = min(1, max(0.05, policy.heartbeatInterval / 2))
+        // Waiting for other processes' trials polls from 10 ms, doubling up to half a heartbeat interval (at most
+        // 1 s): a study whose other workers finish quickly ends quickly, a long wait costs few reads.
+        let longestPoll = min(1, max(0.01, policy.heartbeatInterval / 2))
+        var poll = 0.01
         try await withThrowingTaskGroup(of: Trial.self) { group in
             var running = 0
             func collect() async throws {
                 if let finished = try await group.next() {
                     running -= 1
                     monitor.remove(finished.id)
+                    options.checkpoints?.trialFinished(finished)
                     events(.trialFinished(finished, best: session.history.bestTrial))
                 }
             }
@@ -132,7 +138,8 @@ public final class StudyRunner: Sendable {
                     } else if !session.otherWorkersTrials(excluding: own).isEmpty {
                         // Trials of other processes are still running: wait for them to finish or to be
                         // recovered (then re-queued here).
-                        try await Task.sleep(for: .seconds(pollInterval))
+                        try await Task.sleep(for: .seconds(poll))
+                        poll = min(longestPoll, poll * 2)
                         try session.recoverLostTrials(now: options.now(), worker: worker, ownTrials: own)
                     } else {
                         break
@@ -140,6 +147,7 @@ public final class StudyRunner: Sendable {
                     continue
                 }
                 monitor.add(trial.id)
+                poll = 0.01
                 launched += 1
                 running += 1
                 events(.trialStarted(trial))

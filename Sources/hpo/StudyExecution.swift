@@ -3,6 +3,7 @@ import HPOConfig
 import HPOCore
 import HPORuntime
 import HPOStorage
+import HPOTraining
 
 /// How `hpo run` and `hpo resume` run a study, beyond its definition.
 struct RunSettings {
@@ -33,7 +34,7 @@ func executeStudy(_ loaded: PreparedStudy, settings: RunSettings) async throws {
     // Trainer options are checked before the storage is touched; the trainer that runs uses the
     // study's stored seed for its data split, so every trial of the study sees the same split.
     let validationSeed = loaded.spec.sampler.seed ?? 0
-    var trainer = try makeTrainer(trainerSpec, loaded: loaded, dataSeed: validationSeed)
+    _ = try makeTrainer(trainerSpec, loaded: loaded, dataSeed: validationSeed)
     let storage = try openStorage(settings.storage)
     if let diff = try DefinitionCheck.reconcile(loaded.spec, storage: storage, allowChange: settings.allowChange),
         !diff.isEmpty
@@ -44,13 +45,21 @@ func executeStudy(_ loaded: PreparedStudy, settings: RunSettings) async throws {
     var attributes = loaded.systemAttributes
     attributes[dataRootKey] = .string(URL(fileURLWithPath: loaded.file).deletingLastPathComponent().path)
     let session = try StudySession(spec: loaded.spec, storage: storage, systemAttributes: attributes)
-    if session.seed != validationSeed {
-        trainer = try makeTrainer(trainerSpec, loaded: loaded, dataSeed: session.seed)
+    // Model trainers checkpoint each epoch next to the database, so a lost or interrupted trial continues from
+    // its last epoch; a finished trial's checkpoint is removed.
+    let checkpoints: RetryChainCheckpoints
+    if case .sqlite(let path, _) = try StorageURL(parsing: settings.storage) {
+        let files = FileCheckpointStore(databasePath: path, study: loaded.spec.name)
+        checkpoints = RetryChainCheckpoints(base: files, session: session, discard: { files.remove(forTrial: $0) })
+    } else {
+        checkpoints = RetryChainCheckpoints(base: InMemoryCheckpointStore(), session: session)
     }
-    let options = StudyRunner.Options(
+    let trainer = try makeTrainer(trainerSpec, loaded: loaded, dataSeed: session.seed, checkpoints: checkpoints)
+    var options = StudyRunner.Options(
         workers: settings.workers ?? loaded.spec.budget.workers,
         nTrials: settings.nTrials ?? loaded.spec.budget.nTrials,
         timeout: timeoutSeconds, timeoutScope: loaded.spec.budget.timeoutScope)
+    options.checkpoints = checkpoints
     if options.nTrials == nil, options.timeout == nil {
         throw CommandError(
             "\(loaded.file): budget: set budget.n_trials or budget.timeout (or --n-trials / --timeout)")

@@ -28,11 +28,13 @@ func openStorage(_ url: String) throws -> any StudyStorage {
     try StorageFactory.open(url)
 }
 
-func makeTrainer(_ spec: TrainerSpec, loaded: PreparedStudy, dataSeed: UInt64 = 0) throws -> any Trainer {
+func makeTrainer(
+    _ spec: TrainerSpec, loaded: PreparedStudy, dataSeed: UInt64 = 0, checkpoints: (any CheckpointStore)? = nil
+) throws -> any Trainer {
     let root = URL(fileURLWithPath: loaded.file).deletingLastPathComponent()
     return try TrainerFactory.makeTrainer(
         spec, space: loaded.spec.space, direction: loaded.spec.direction, metric: loaded.spec.metric,
-        dataRoot: root, dataSeed: dataSeed)
+        dataRoot: root, dataSeed: dataSeed, checkpoints: checkpoints)
 }
 
 /// The search space stored with a study, to order parameters as the study file does.

@@ -3,6 +3,7 @@ import HPOCore
 import HPORuntime
 import HPOStorage
 import HPOTestSupport
+import HPOTraining
 import Synchronization
 import Testing
 
@@ -200,6 +201,32 @@ struct RecoveryTests {
         #expect(trials.map(\.number) == Array(0..<23))
         #expect(
             trials.allSatisfy { $0.state == .complete }, "\(trials.map { ($0.number, $0.state, $0.systemAttributes) })")
+    }
+
+    @Test func retriesReadAndWriteTheCheckpointOfTheirFirstAttempt() throws {
+        let clock = ManualClock()
+        let storage = InMemoryStorage(now: { clock.now })
+        let session = try StudySession(spec: spec(), storage: storage)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hpo-checkpoints-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let files = FileCheckpointStore(directory: directory)
+        let checkpoints = RetryChainCheckpoints(base: files, session: session, discard: { files.remove(forTrial: $0) })
+        let lost = try startRemoteTrial(storage, session, worker: remote)
+        let saved = TrainingCheckpoint(
+            epoch: 3, parameters: [1, 2], optimizerFirst: [0, 0], optimizerSecond: [0, 0], optimizerSteps: 6,
+            lastValue: 0.5, bestValue: 0.4, bestEpoch: 2, bestTestValue: nil)
+        try checkpoints.save(saved, forTrial: lost.number)
+        clock.advance(by: 60)
+        try session.recoverLostTrials(now: clock.now, worker: local)
+        let retry = try #require(try storage.startTrial(in: session.study.id, NewTrial(), budget: 1))
+        try session.refresh()
+        #expect(try checkpoints.checkpoint(forTrial: retry.number) == saved)
+        // While a retry waits the checkpoint stays; once the chain is finished it goes.
+        checkpoints.trialFinished(try #require(try storage.trial(lost.id)))
+        #expect(try files.checkpoint(forTrial: lost.number) == saved)
+        try session.tell(trial: retry.id, state: .complete, value: 0.3)
+        checkpoints.trialFinished(try #require(try storage.trial(retry.id)))
+        #expect(try files.checkpoint(forTrial: lost.number) == nil)
     }
 
     @Test func runningTimeIsTheUnionOfTrialIntervals() throws {
