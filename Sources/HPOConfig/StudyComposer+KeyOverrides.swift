@@ -87,11 +87,8 @@ extension StudyComposer {
 
     /// A value as a short YAML-ish text for messages.
     static func shortText(_ node: ConfigNode) -> String {
-        switch node.value {
-        case .string(let text): return text
-        case .list, .map: return CanonicalJSON.text(node.json)
-        default: return CanonicalJSON.text(node.json)
-        }
+        if case .string(let text) = node.value { return text }
+        return CanonicalJSON.text(node.json)
     }
 
     private struct MissingKey: Error {

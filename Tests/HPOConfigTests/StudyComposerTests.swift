@@ -177,6 +177,21 @@ struct StudyComposerTests {
         #expect(composed.choices["scheduler"] == nil)
     }
 
+    @Test func forcesAGroupChoiceAndDeselectsAGroupWithNull() throws {
+        let composed = try ConfigFixture().compose(
+            Self.plain, ["++sampler=random", "++scheduler=median", "scheduler=null"])
+        #expect(composed.spec.sampler.kind == .random)
+        #expect(composed.spec.scheduler == .none)
+        #expect(composed.choices == ["sampler": "random"])
+    }
+
+    @Test func removesAStudySectionWhenTheGroupIsNotInTheDefaults() throws {
+        let study = Self.plain + "\nscheduler: {type: median}\ntrainer: {type: function, objective: sphere}"
+        let composed = try ConfigFixture().compose(study, ["~scheduler", "~trainer"])
+        #expect(composed.spec.scheduler == .none)
+        #expect(composed.spec.trainer == nil)
+    }
+
     @Test func setsAddsForcesAndDeletesKeys() throws {
         let composed = try ConfigFixture().compose(
             Self.study,
