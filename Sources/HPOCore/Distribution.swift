@@ -66,8 +66,15 @@ public struct FloatDistribution: Sendable, Hashable {
         self.log = log
         self.step = step
         if let step, step > 0, high > low {
-            let count = ((high - low) / step + 1e-9).rounded(.down)
-            self.high = low + count * step
+            // A range that is a whole number of steps keeps `high` as written (no binary rounding);
+            // otherwise `high` is cut down to the last grid point, as Optuna does.
+            let steps = (high - low) / step
+            let whole = steps.rounded()
+            if abs(steps - whole) <= 1e-9 * max(1, whole) {
+                self.high = high
+            } else {
+                self.high = low + steps.rounded(.down) * step
+            }
         } else {
             self.high = high
         }

@@ -17,6 +17,8 @@ struct DistributionTests {
         #expect(abs(float.high - 0.9) < 1e-12)
         #expect(float.contains(0.6))
         #expect(!float.contains(0.5))
+        #expect(FloatDistribution(low: 0, high: 0.3, step: 0.1).high == 0.3)
+        #expect(FloatDistribution(low: 0.1, high: 1.0, step: 0.3).high == 1.0)
         let int = IntDistribution(low: 2, high: 17, step: 2)
         #expect(int.high == 16)
         #expect(int.contains(8))
