@@ -24,4 +24,12 @@ extension SQLiteStorage {
     func executeRaw(_ sql: String) throws {
         try write { db in try db.execute(sql: sql) }
     }
+
+    /// Creates a database file from an SQL script, without hpo's schema preparation (for tests that start from a
+    /// file another program wrote).
+    static func createFile(at path: String, script: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in try db.execute(sql: script) }
+        try queue.close()
+    }
 }

@@ -160,4 +160,47 @@ struct StorageOpeningTests {
         #expect(throws: StorageError.self) { try storage.createTrial(in: study.id, NewTrial()) }
         #expect(throws: StorageError.self) { try storage.startTrial(in: study.id, NewTrial(), budget: nil) }
     }
+
+    @Test func opensAFileOptunaWroteAndCreatesTheSameTablesAsOptuna() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let optunaPath = folder.appendingPathComponent("optuna.db").path
+        try SQLiteStorage.createFile(at: optunaPath, script: OptunaDump.sql)
+        let storage = try SQLiteStorage(path: optunaPath)
+        let fresh = try SQLiteStorage(path: folder.appendingPathComponent("hpo.db").path)
+        let objects = OptunaSchema.tables.map(\.name) + ["ix_studies_study_name", "ix_trials_study_id"]
+        for name in objects {
+            let query = "SELECT type, sql FROM sqlite_master WHERE name = '\(name)'"
+            #expect(try fresh.inspect(query) == storage.inspect(query), "\(name)")
+        }
+
+        let study = try #require(try storage.study(named: "demo"))
+        #expect(study.direction == .minimize)
+        #expect(study.userAttributes == ["owner": .string("team")])
+        let trials = try storage.trials(in: study.id, states: nil)
+        #expect(trials.map(\.number) == Array(0..<7))
+        #expect(trials.map(\.state) == [.complete, .complete, .pruned, .complete, .fail, .complete, .running])
+        #expect(trials.map(\.value) == [2.25, 5.0, 1.25, .infinity, nil, 0.5, nil])
+        #expect(
+            trials[0].assignment
+                == Assignment([
+                    "x": .double(1.5), "lr": .double(0.01), "n": .int(3), "k": .int(4), "opt": .string("adam"),
+                ]))
+        #expect(trials[1].assignment["opt"] == .null)
+        #expect(trials[1].intermediateValues[0]?.isNaN == true)
+        #expect(trials[1].intermediateValues[1] == -.infinity)
+        #expect(trials[2].intermediateValues == [0: 0.25, 1: 1.25])
+        #expect(trials[0].userAttributes == ["note": .object(["a": .integer(1)])])
+        #expect(trials[0].systemAttributes["fixed_params"]?["opt"] == .string("adam"))
+        #expect(trials[6].params.isEmpty)
+        #expect(trials[0].datetimeStart == OptunaDateTime.parse("2026-11-28 01:18:08.552778"))
+        #expect(try storage.bestTrial(in: study.id)?.number == 5)
+        // Each stored distribution reads back and is written again exactly as Optuna wrote it.
+        let stored = try storage.inspect("SELECT DISTINCT distribution_json FROM trial_params").compactMap { $0[0] }
+        #expect(stored.count == 5)
+        for json in stored {
+            #expect(try Distribution(optunaJSON: json).optunaJSON == json)
+        }
+        #expect(try storage.createTrial(in: study.id, NewTrial()).number == 7)
+    }
 }
