@@ -239,12 +239,12 @@ extension SQLiteStorage {
     }
 
     /// How many of the best values of all studies `bestTrialID` looks through before it scans the study.
-    static let bestValueWindow = 1000
+    static let bestValueWindow = 500
 
     /// The best COMPLETE trial in Optuna's order: value type (INF_NEG < FINITE < INF_POS), then value; ties go to
     /// the lower number. Each value type is looked up through `ix_hpo_trial_values_best`: the best finite value
-    /// is usually among the best `bestValueWindow` values of the whole file (found without scanning the
-    /// study); otherwise the study's COMPLETE trials are scanned. (Unary `+` keeps SQLite from choosing a scan
+    /// is usually among the best `bestValueWindow` values of the whole file (found by walking the index
+    /// from the best value, without scanning the study); otherwise the study's COMPLETE trials are scanned. (Unary `+` keeps SQLite from choosing a scan
     /// in trial order where an index lookup is cheaper.)
     static func bestTrialID(in study: StudyID, direction: StudyDirection, window: Int, _ db: Database) throws
         -> TrialID?
@@ -264,12 +264,24 @@ extension SQLiteStorage {
                 if let id { return id }
                 continue
             }
-            let windowed = try Double.fetchOne(
+            // Walk the file's finite values from the best one, through the index, and stop at the first
+            // COMPLETE trial of the study (or after `window` values).
+            let walk = try Row.fetchCursor(
                 db.cachedStatement(
-                    sql: "SELECT w.value FROM (SELECT trial_id, value FROM trial_values WHERE objective = 0 "
-                        + "AND value_type = 'FINITE' ORDER BY value \(order) LIMIT ?) w "
-                        + "JOIN trials t ON t.trial_id = w.trial_id WHERE t.study_id = ? AND t.state = 'COMPLETE' "
-                        + "ORDER BY w.value \(order) LIMIT 1"), arguments: [window, study])
+                    sql: "SELECT v.value, t.study_id, t.state FROM trial_values v JOIN trials t "
+                        + "ON t.trial_id = v.trial_id WHERE v.objective = 0 AND v.value_type = 'FINITE' "
+                        + "ORDER BY v.value \(order)"))
+            var windowed: Double?
+            var walked = 0
+            while walked < window, let row = try walk.next() {
+                walked += 1
+                let owner: Int64? = row[1]
+                let state: String? = row[2]
+                if owner == study, state == TrialState.complete.rawValue {
+                    windowed = row[0]
+                    break
+                }
+            }
             let scanned =
                 try windowed == nil
                 ? Double.fetchOne(
