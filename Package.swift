@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         .target(name: "HPOCore", swiftSettings: strict),
@@ -44,10 +46,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "HPOServer",
+            dependencies: [
+                "HPORuntime", "HPOConfig", "HPOStorage", "HPOCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "hpo",
             dependencies: [
-                "HPORuntime", "HPOConfig", "HPOStorage", "HPOCore",
+                "HPORuntime", "HPOConfig", "HPOStorage", "HPOCore", "HPOServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -68,7 +80,17 @@ let package = Package(
         .testTarget(name: "HPOStorageTests", dependencies: ["HPOStorage", "HPOTestSupport"], swiftSettings: strict),
         .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining", "HPOTestSupport"], swiftSettings: strict),
         .testTarget(name: "HPOConfigTests", dependencies: ["HPOConfig", "HPOTestSupport"], swiftSettings: strict),
-        .testTarget(name: "HPORuntimeTests", dependencies: ["HPORuntime", "HPOStorage", "HPOTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HPORuntimeTests", dependencies: ["HPORuntime", "HPOStorage", "HPOTestSupport"], swiftSettings: strict
+        ),
         .testTarget(name: "hpoTests", dependencies: ["HPOTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HPOServerTests",
+            dependencies: [
+                "HPOServer", "HPORuntime", "HPOStorage", "HPOConfig", "HPOTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -8,7 +8,8 @@ struct HPOCommand: AsyncParsableCommand {
         abstract: "Hyperparameter search: sweeps a study, persists every trial in SQLite, stops hopeless trials early.",
         subcommands: [
             RunCommand.self, ResumeCommand.self, StudiesCommand.self, BestCommand.self, TrialsCommand.self,
-            ValidateCommand.self, AskCommand.self, TellCommand.self, ReportCommand.self,
+            ValidateCommand.self, AskCommand.self, TellCommand.self, ReportCommand.self, ServeCommand.self,
+            SubmitCommand.self, StatusCommand.self,
         ]
     )
 }

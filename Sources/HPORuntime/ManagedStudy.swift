@@ -1,0 +1,96 @@
+import Foundation
+import HPOCore
+import Synchronization
+
+/// Where a study stands in the daemon.
+public enum StudyStatus: String, Sendable, Hashable, Codable {
+    /// Its run loop starts trials on the pool.
+    case running
+    /// Starts no new trial until resumed; running trials finish.
+    case paused
+    /// Stopped by request; running trials finish. Resuming starts it again.
+    case stopped
+    /// Its budget is used (or its timeout passed).
+    case finished
+    /// No trainer: driven from outside through ask / report / tell.
+    case external
+    /// The run loop ended on an error (the message is in the study's overview).
+    case failed
+}
+
+/// What a study's run loop is asked to do.
+enum RunRequest: Sendable, Hashable {
+    case run
+    case pause
+    case stop
+    /// The daemon shuts down: like `stop`, but the study resumes when the daemon starts again.
+    case shutdown
+}
+
+/// One study the daemon knows: its session, its trainer (nil for a study driven from outside), and the state of its
+/// run loop. State shared with the loop and the trial tasks is under `state`'s lock.
+public final class ManagedStudy: Sendable {
+    struct State {
+        var request: RunRequest = .run
+        var status: StudyStatus
+        var loopActive = false
+        var running = 0
+        var launchedThisRun = 0
+        var runStarted: Date?
+        var error: String?
+        var stopReason: String?
+    }
+
+    public let session: StudySession
+    let trainer: (any Trainer)?
+    /// The most trials of this study that run at once (`budget.workers`).
+    public let workerCap: Int
+    let cancelTrials = RunFlag()
+    let wake = WakeSignal()
+    let state: Mutex<State>
+
+    init(session: StudySession, trainer: (any Trainer)?, status: StudyStatus) {
+        self.session = session
+        self.trainer = trainer
+        self.workerCap = max(1, session.spec.budget.workers)
+        self.state = Mutex(State(status: trainer == nil ? .external : status))
+    }
+
+    public var name: String { session.spec.name }
+    public var spec: StudySpec { session.spec }
+    public var hasTrainer: Bool { trainer != nil }
+
+    /// A snapshot of the run loop's state.
+    public var runState: RunState {
+        state.withLock { state in
+            RunState(
+                status: state.status, runningTrials: state.running, launchedThisRun: state.launchedThisRun,
+                runStarted: state.runStarted, error: state.error, stopReason: state.stopReason)
+        }
+    }
+
+    var request: RunRequest { state.withLock { $0.request } }
+    var running: Int { state.withLock { $0.running } }
+
+    func trialLaunched() {
+        state.withLock { state in
+            state.running += 1
+            state.launchedThisRun += 1
+        }
+    }
+
+    func trialEnded() {
+        state.withLock { $0.running -= 1 }
+        wake.signal()
+    }
+}
+
+/// What `GET /studies/{name}` shows of a study's run.
+public struct RunState: Sendable, Hashable {
+    public var status: StudyStatus
+    public var runningTrials: Int
+    public var launchedThisRun: Int
+    public var runStarted: Date?
+    public var error: String?
+    public var stopReason: String?
+}

@@ -1,0 +1,469 @@
+import Foundation
+import HPOConfig
+import HPOCore
+import HPOTraining
+import Logging
+import Synchronization
+
+/// A study definition sent to the daemon: the text of a study file (YAML, or JSON, which YAML reads too) with
+/// Hydra-style overrides.
+public struct StudySubmission: Sendable, Hashable {
+    public var text: String
+    public var overrides: [String]
+    /// Where the study file is on the daemon's machine, if it is there: it locates `configs/` and the trainer's
+    /// relative data paths. Nil: the daemon's working directory.
+    public var studyFile: String?
+
+    public init(text: String, overrides: [String] = [], studyFile: String? = nil) {
+        self.text = text
+        self.overrides = overrides
+        self.studyFile = studyFile
+    }
+}
+
+/// What a submission did.
+public struct SubmitResult: Sendable, Hashable {
+    public enum Outcome: String, Sendable, Hashable {
+        /// A new study was created (and started, when it has a trainer).
+        case created
+        /// A stored study was continued (started again, or its budget changed).
+        case continued
+        /// The study runs already with that definition.
+        case alreadyRunning = "already_running"
+    }
+
+    public var name: String
+    public var outcome: Outcome
+    public var status: StudyStatus
+    public var warnings: [String]
+}
+
+/// The daemon's runtime: several studies at once on one shared `TrainerPool`, each capped at its `budget.workers`
+/// and sharing the pool's threads round-robin (`PoolShare`); pause, resume and stop; ask / report / tell for
+/// trainers outside the process; resume of unfinished studies at start and a graceful shutdown.
+///
+/// Blocking storage and sampler work runs on a small pool of its own threads (`ioPool`), so that neither the
+/// cooperative pool nor a training-filled trainer pool delays it.
+public final class StudyManager: Sendable {
+    public struct Configuration: Sendable {
+        /// Trainer threads shared by every study.
+        public var workers: Int
+        /// Threads for storage and sampler work of requests and run loops.
+        public var ioThreads: Int
+        /// Where relative study files, `configs/` and data paths are resolved.
+        public var workingDirectory: URL
+        /// How long a shutdown waits for running trials; after it they stay RUNNING and are retried at the next
+        /// start.
+        public var shutdownGrace: TimeInterval
+        /// Seconds between heartbeats of the trials the daemon runs, and between checks for lost trials.
+        public var heartbeatInterval: TimeInterval
+
+        public init(
+            workers: Int, ioThreads: Int = 2,
+            workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+            shutdownGrace: TimeInterval = 300, heartbeatInterval: TimeInterval = 5
+        ) {
+            self.workers = max(1, workers)
+            self.ioThreads = max(1, ioThreads)
+            self.workingDirectory = workingDirectory
+            self.shutdownGrace = shutdownGrace
+            self.heartbeatInterval = heartbeatInterval
+        }
+    }
+
+    /// Study system attributes the daemon stores.
+    public enum Key {
+        /// The folder relative data paths of the trainer are resolved against.
+        public static let dataRoot = "hpo:data_root"
+        /// `running`, `paused`, `stopped` or `finished`: what the daemon does with the study when it starts.
+        public static let daemonState = "hpo:daemon_state"
+    }
+
+    struct Registry {
+        var studies: [String: ManagedStudy] = [:]
+        var loops: [String: Task<Void, Never>] = [:]
+        var submitting: Set<String> = []
+        var shuttingDown = false
+    }
+
+    public let storage: any StudyStorage
+    public let configuration: Configuration
+    public let trainerPool: TrainerPool
+    let ioPool: TrainerPool
+    public let share: PoolShare
+    public let metrics: RuntimeMetrics
+    let logger: Logger
+    let registry = Mutex(Registry())
+    /// Writes the heartbeats of the trials the daemon trains and recovers lost trials of the running studies.
+    let heartbeats: HeartbeatMonitor
+
+    public init(storage: any StudyStorage, configuration: Configuration, logger: Logger) {
+        self.storage = storage
+        self.configuration = configuration
+        self.trainerPool = TrainerPool(threads: configuration.workers)
+        self.ioPool = TrainerPool(threads: configuration.ioThreads)
+        self.share = PoolShare(slots: configuration.workers)
+        self.metrics = RuntimeMetrics()
+        self.logger = logger
+        let tick = DeferredAction()
+        self.heartbeats = HeartbeatMonitor(
+            interval: configuration.heartbeatInterval,
+            beat: { trial in try? storage.recordHeartbeat(of: trial) },
+            tick: { tick.run() })
+        tick.set { [weak self] in self?.recoverLostTrialsOfOtherWorkers() }
+    }
+
+    /// Fails and re-queues RUNNING trials of the loaded studies whose worker (another process on the same
+    /// storage) is gone or silent past the study's grace period. Runs on the heartbeat thread.
+    func recoverLostTrialsOfOtherWorkers() {
+        let studies = registry.withLock { $0.studies.values.filter(\.hasTrainer) }
+        let own = heartbeats.trials
+        for study in studies {
+            _ = try? study.session.recoverLostTrials(now: Date(), worker: .current, ownTrials: own)
+        }
+    }
+
+    /// Runs blocking storage or sampler work on the manager's I/O threads.
+    public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await ioPool.run(body)
+    }
+
+    /// The studies the daemon has loaded, by name.
+    public var loadedStudies: [ManagedStudy] {
+        registry.withLock { Array($0.studies.values) }.sorted { $0.name < $1.name }
+    }
+
+    // MARK: Start
+
+    /// What `startStoredStudies` found.
+    public struct StartReport: Sendable, Hashable {
+        public var resumed: [String] = []
+        public var loaded: [String] = []
+        /// Studies that could not be loaded, with the reason.
+        public var skipped: [String: String] = [:]
+        /// Trials lost with an earlier daemon: failed, and retried as new WAITING trials.
+        public var recoveredTrials = 0
+    }
+
+    /// Loads every study of the storage that has a stored definition. Studies with a trainer that were neither
+    /// paused, stopped nor finished start running again; their RUNNING trials, lost with the process that ran them,
+    /// are failed and retried first.
+    public func startStoredStudies() async throws -> StartReport {
+        let records = try await blocking { [storage] in try storage.allStudies() }
+        var report = StartReport()
+        for record in records {
+            guard let definition = record.systemAttributes[StudyDefinitionKey.definition] else {
+                report.skipped[record.name] = "no stored definition"
+                continue
+            }
+            do {
+                let spec = try StudySpec(definitionJSON: definition, source: "stored definition of '\(record.name)'")
+                let status = Self.storedStatus(of: record)
+                let study = try await open(spec: spec, record: record, systemAttributes: [:], status: status)
+                if study.hasTrainer {
+                    let lost = try await blocking {
+                        try study.session.recoverLostTrials(now: Date(), worker: .current, ownTrials: [])
+                    }
+                    report.recoveredTrials += lost.count
+                    if !lost.isEmpty {
+                        logger.info(
+                            "study \(record.name): trials \(lost.map(\.number)) were lost with their worker; failed and re-queued as the retry policy allows"
+                        )
+                    }
+                }
+                register(study)
+                if study.hasTrainer, status == .running {
+                    startLoop(study)
+                    report.resumed.append(record.name)
+                } else {
+                    report.loaded.append(record.name)
+                }
+            } catch {
+                report.skipped[record.name] = "\(error)"
+                logger.warning("study \(record.name) not loaded: \(error)")
+            }
+        }
+        return report
+    }
+
+    static func storedStatus(of record: StudyRecord) -> StudyStatus {
+        switch record.systemAttributes[Key.daemonState]?.stringValue {
+        case "paused": return .paused
+        case "stopped": return .stopped
+        case "finished": return .finished
+        default: return .running
+        }
+    }
+
+    /// Opens the session of a study (creating it when needed) and builds its trainer, on the I/O threads.
+    func open(
+        spec: StudySpec, record: StudyRecord?, systemAttributes: [String: JSONValue], status: StudyStatus
+    ) async throws -> ManagedStudy {
+        let storage = self.storage
+        let defaultRoot = configuration.workingDirectory.path
+        return try await blocking {
+            let session = try StudySession(spec: spec, storage: storage, systemAttributes: systemAttributes)
+            let root =
+                (record ?? session.study).systemAttributes[Key.dataRoot]?.stringValue
+                ?? systemAttributes[Key.dataRoot]?.stringValue ?? defaultRoot
+            let trainer = try spec.trainer.map { trainerSpec in
+                try TrainerFactory.makeTrainer(
+                    trainerSpec, space: spec.space, direction: spec.direction, metric: spec.metric,
+                    dataRoot: URL(fileURLWithPath: root, isDirectory: true), dataSeed: session.seed)
+            }
+            return ManagedStudy(session: session, trainer: trainer, status: status)
+        }
+    }
+
+    func register(_ study: ManagedStudy) {
+        registry.withLock { $0.studies[study.name] = study }
+    }
+
+    /// The loaded study named `name`; a study stored since the daemon started (by another program) is loaded on
+    /// first use, without running it.
+    public func study(named name: String) async throws -> ManagedStudy {
+        if let study = registry.withLock({ $0.studies[name] }) { return study }
+        guard let record = try await blocking({ [storage] in try storage.study(named: name) }) else {
+            throw ManagerError.studyNotFound(name)
+        }
+        guard let definition = record.systemAttributes[StudyDefinitionKey.definition] else {
+            throw ManagerError.noStoredDefinition(name)
+        }
+        let spec = try StudySpec(definitionJSON: definition, source: "stored definition of '\(name)'")
+        var status = Self.storedStatus(of: record)
+        if status == .running { status = .stopped }
+        let study = try await open(spec: spec, record: record, systemAttributes: [:], status: status)
+        return registry.withLock { registry in
+            if let existing = registry.studies[name] { return existing }
+            registry.studies[name] = study
+            return study
+        }
+    }
+
+    // MARK: Submit
+
+    /// Composes and validates a study definition, creates the study or continues the stored one, and starts it
+    /// when it has a trainer. A stored study continues when its definition is the same or differs only in budget
+    /// or description; any other difference is a `definitionConflict` that lists the changes.
+    public func submit(_ submission: StudySubmission) async throws -> SubmitResult {
+        let workingDirectory = configuration.workingDirectory
+        let file = URL(
+            fileURLWithPath: submission.studyFile ?? "submitted-study.yaml", relativeTo: workingDirectory
+        ).standardizedFileURL
+        let composed = try await blocking {
+            try StudyComposer(workingDirectory: workingDirectory).compose(
+                yaml: submission.text, studyFile: file, overrides: submission.overrides)
+        }
+        let spec = composed.spec
+        let name = spec.name
+        let warnings = composed.warnings.map { "\($0)" }
+        try registry.withLock { registry in
+            if registry.shuttingDown { throw ManagerError.shuttingDown }
+            guard registry.submitting.insert(name).inserted else {
+                throw ManagerError.invalidState("study '\(name)' is being submitted by another request")
+            }
+        }
+        defer { _ = registry.withLock { $0.submitting.remove(name) } }
+
+        let loaded = registry.withLock { $0.studies[name] }
+        if let loaded, loaded.spec == spec {
+            if loaded.state.withLock({ $0.loopActive && $0.request == .run }) || !loaded.hasTrainer {
+                return SubmitResult(
+                    name: name, outcome: .alreadyRunning, status: loaded.runState.status, warnings: warnings)
+            }
+            try await resume(name)
+            return SubmitResult(name: name, outcome: .continued, status: loaded.runState.status, warnings: warnings)
+        }
+        if let loaded, loaded.state.withLock({ $0.loopActive }) {
+            throw ManagerError.invalidState(
+                "study '\(name)' is running with another definition: stop it (POST /studies/\(name)/stop), then submit again"
+            )
+        }
+        let record = try await blocking { [storage] in try storage.study(named: name) }
+        if let record, let storedDefinition = record.systemAttributes[StudyDefinitionKey.definition] {
+            let stored = try StudySpec(definitionJSON: storedDefinition, source: "stored definition of '\(name)'")
+            let diff = DefinitionDiff(from: stored, to: spec)
+            if diff.compatibility > .compatible {
+                throw ManagerError.definitionConflict(
+                    study: name, differences: diff.changes.map(\.description).joined(separator: "; "))
+            }
+        } else if let record, record.direction != spec.direction {
+            throw ManagerError.definitionConflict(
+                study: name, differences: "direction: \(record.direction.rawValue) -> \(spec.direction.rawValue)")
+        }
+        var attributes = composed.systemAttributes
+        attributes[Key.dataRoot] = .string(file.deletingLastPathComponent().path)
+        attributes[Key.daemonState] = .string(StudyStatus.running.rawValue)
+        let study = try await open(spec: spec, record: nil, systemAttributes: attributes, status: .running)
+        if record != nil {
+            // A continued study takes the new definition (budget, description) and is marked running again.
+            let storage = self.storage
+            let id = study.session.study.id
+            let stored = attributes
+            try await blocking {
+                for (key, value) in stored { try storage.setStudySystemAttribute(key, value, of: id) }
+            }
+        }
+        register(study)
+        if study.hasTrainer { startLoop(study) }
+        logger.info("study \(name): \(record == nil ? "created" : "continued") (\(study.runState.status.rawValue))")
+        return SubmitResult(
+            name: name, outcome: record == nil ? .created : .continued, status: study.runState.status,
+            warnings: warnings)
+    }
+
+    // MARK: Control
+
+    /// Starts no new trial of the study until `resume`; running trials finish. Remembered across restarts.
+    @discardableResult
+    public func pause(_ name: String) async throws -> StudyStatus {
+        let study = try await controllable(name)
+        let changed: Bool = try study.state.withLock { state in
+            switch state.status {
+            case .paused: return false
+            case .running:
+                state.request = .pause
+                state.status = .paused
+                return true
+            default:
+                throw ManagerError.invalidState(
+                    "study '\(name)' is \(state.status.rawValue): only a running study can be paused")
+            }
+        }
+        if changed {
+            study.wake.signal()
+            share.withdraw(owner: name)
+            try await persist(.paused, of: study)
+        }
+        return .paused
+    }
+
+    /// Starts a paused, stopped or finished study again (a finished one ends at once unless its budget grew).
+    @discardableResult
+    public func resume(_ name: String) async throws -> StudyStatus {
+        let study = try await controllable(name)
+        try registry.withLock { if $0.shuttingDown { throw ManagerError.shuttingDown } }
+        let needsLoop: Bool = study.state.withLock { state in
+            state.status = .running
+            state.error = nil
+            if state.loopActive {
+                state.request = .run
+                return false
+            }
+            return true
+        }
+        share.clearWithdrawal(owner: name)
+        study.wake.signal()
+        try await persist(.running, of: study)
+        if needsLoop { startLoop(study) }
+        return study.runState.status
+    }
+
+    /// Stops the study: no new trial starts; running trials finish. Remembered across restarts.
+    @discardableResult
+    public func stop(_ name: String) async throws -> StudyStatus {
+        let study = try await controllable(name)
+        let active: Bool = study.state.withLock { state in
+            state.request = .stop
+            if !state.loopActive, state.status != .finished { state.status = .stopped }
+            return state.loopActive
+        }
+        study.wake.signal()
+        share.withdraw(owner: name)
+        try await persist(.stopped, of: study)
+        return active ? .running : study.runState.status
+    }
+
+    private func controllable(_ name: String) async throws -> ManagedStudy {
+        let study = try await study(named: name)
+        guard study.hasTrainer else {
+            throw ManagerError.invalidState(
+                "study '\(name)' has no trainer: it is driven from outside through ask / report / tell")
+        }
+        return study
+    }
+
+    func persist(_ status: StudyStatus, of study: ManagedStudy) async throws {
+        let storage = self.storage
+        let id = study.session.study.id
+        try await blocking { try storage.setStudySystemAttribute(Key.daemonState, .string(status.rawValue), of: id) }
+    }
+
+    // MARK: Shutdown
+
+    /// Starts no new trial in any study and waits for running trials, at most `configuration.shutdownGrace`
+    /// seconds; trials still running then are cancelled and re-queued (they run again, without using a retry, when
+    /// the daemon starts again). Studies keep their stored state, so those that ran resume at the next start.
+    public func shutdown() async {
+        let (studies, loops) = registry.withLock { registry in
+            registry.shuttingDown = true
+            return (Array(registry.studies.values), Array(registry.loops.values))
+        }
+        for study in studies {
+            let active: Bool = study.state.withLock { state in
+                guard state.loopActive else { return false }
+                state.request = .shutdown
+                return true
+            }
+            if active {
+                study.wake.signal()
+                share.withdraw(owner: study.name)
+            }
+        }
+        let running = studies.reduce(0) { $0 + $1.running }
+        if running > 0 { logger.info("shutting down: waiting for \(running) running trial(s)") }
+        let grace = configuration.shutdownGrace
+        if await Self.waitForAll(loops, seconds: grace) { return stopThreads() }
+        logger.warning("shutdown grace of \(grace)s passed: cancelling running trials, which are re-queued")
+        for study in studies { study.cancelTrials.set() }
+        if !(await Self.waitForAll(loops, seconds: 30)) {
+            logger.warning("trials still running are recovered as lost when the daemon starts again")
+        }
+        stopThreads()
+    }
+
+    private func stopThreads() {
+        heartbeats.stop()
+        trainerPool.shutdown()
+        ioPool.shutdown()
+    }
+}
+
+extension StudyManager {
+    /// Waits for every task, at most `seconds`; false when time ran out first.
+    static func waitForAll(_ tasks: [Task<Void, Never>], seconds: TimeInterval) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let once = ResumeOnce(continuation)
+            Task {
+                for task in tasks { await task.value }
+                once.resume(returning: true)
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(seconds))
+                once.resume(returning: false)
+            }
+        }
+    }
+}
+
+/// A continuation resumed by whichever of several tasks comes first; the others do nothing.
+final class ResumeOnce<Value: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
+
+    init(_ continuation: CheckedContinuation<Value, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(returning value: Value) {
+        continuation.withLock { $0.take() }?.resume(returning: value)
+    }
+}
+
+/// An action set after the object that calls it is built (a callback that needs `self`).
+final class DeferredAction: Sendable {
+    private let action = Mutex<(@Sendable () -> Void)?>(nil)
+
+    func set(_ body: @escaping @Sendable () -> Void) { action.withLock { $0 = body } }
+
+    func run() { action.withLock { $0 }?() }
+}
