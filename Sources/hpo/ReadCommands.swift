@@ -17,16 +17,18 @@ struct StudiesCommand: AsyncParsableCommand {
             let storage = try openStorage(storageOptions.storage)
             var rows: [JSONValue] = []
             for study in try storage.allStudies() {
-                let trials = try storage.trials(in: study.id, states: nil)
                 var counts: [String: JSONValue] = [:]
+                var total = 0
                 for state in TrialState.allCases {
-                    counts[state.rawValue.lowercased()] = .integer(trials.filter { $0.state == state }.count)
+                    let count = try storage.countTrials(in: study.id, states: [state])
+                    counts[state.rawValue.lowercased()] = .integer(count)
+                    total += count
                 }
-                let best = TrialHistory(direction: study.direction, trials: trials).bestTrial
+                let best = try storage.bestTrial(in: study.id)
                 rows.append(
                     .object([
                         "name": .string(study.name), "direction": .string(study.direction.rawValue),
-                        "trials": .integer(trials.count), "states": .object(counts),
+                        "trials": .integer(total), "states": .object(counts),
                         "best_value": best?.value.map(JSONValue.number) ?? .null,
                         "best_trial": best.map { .integer($0.number) } ?? .null,
                     ]))
