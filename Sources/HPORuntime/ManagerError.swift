@@ -6,8 +6,6 @@ public enum ManagerError: Error, Sendable, Hashable, CustomStringConvertible {
     case trialNotFound(study: String, number: Int)
     /// The trial is finished (or waiting): it cannot be reported on or told again.
     case trialNotRunning(study: String, number: Int, state: TrialState)
-    /// A study of that name exists with a definition that the new one cannot continue.
-    case definitionConflict(study: String, differences: String)
     /// The study was stored without the definition the daemon needs to run it (created by another program).
     case noStoredDefinition(String)
     case invalidRequest(String)
@@ -21,8 +19,6 @@ public enum ManagerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .trialNotFound(let study, let number): return "study '\(study)' has no trial \(number)"
         case .trialNotRunning(let study, let number, let state):
             return "trial \(number) of study '\(study)' is \(state.rawValue), not RUNNING: it cannot be changed"
-        case .definitionConflict(let study, let differences):
-            return "study '\(study)' exists with a different definition that its trials do not fit: \(differences)"
         case .noStoredDefinition(let name):
             return "study '\(name)' has no stored hpo definition (created by another program): it can only be read"
         case .invalidRequest(let message), .invalidState(let message): return message

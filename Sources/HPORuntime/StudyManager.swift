@@ -13,11 +13,15 @@ public struct StudySubmission: Sendable, Hashable {
     /// Where the study file is on the daemon's machine, if it is there: it locates `configs/` and the trainer's
     /// relative data paths. Nil: the daemon's working directory.
     public var studyFile: String?
+    /// Continue a stored study whose definition widened a domain or changed otherwise compatibly with its
+    /// trials (see `DefinitionCheck`); the change is recorded in the study's history.
+    public var allowChange: Bool
 
-    public init(text: String, overrides: [String] = [], studyFile: String? = nil) {
+    public init(text: String, overrides: [String] = [], studyFile: String? = nil, allowChange: Bool = false) {
         self.text = text
         self.overrides = overrides
         self.studyFile = studyFile
+        self.allowChange = allowChange
     }
 }
 
@@ -243,8 +247,9 @@ public final class StudyManager: Sendable {
     // MARK: Submit
 
     /// Composes and validates a study definition, creates the study or continues the stored one, and starts it
-    /// when it has a trainer. A stored study continues when its definition is the same or differs only in budget
-    /// or description; any other difference is a `definitionConflict` that lists the changes.
+    /// when it has a trainer. A stored study continues when its definition is the same or differs only in budget,
+    /// retry policy or description (or, with `allowChange`, widens a domain); any other difference is refused with
+    /// a `DefinitionChangeError` that lists the changes.
     public func submit(_ submission: StudySubmission) async throws -> SubmitResult {
         let workingDirectory = configuration.workingDirectory
         let file = URL(
@@ -279,17 +284,12 @@ public final class StudyManager: Sendable {
                 "study '\(name)' is running with another definition: stop it (POST /studies/\(name)/stop), then submit again"
             )
         }
-        let record = try await blocking { [storage] in try storage.study(named: name) }
-        if let record, let storedDefinition = record.systemAttributes[StudyDefinitionKey.definition] {
-            let stored = try StudySpec(definitionJSON: storedDefinition, source: "stored definition of '\(name)'")
-            let diff = DefinitionDiff(from: stored, to: spec)
-            if diff.compatibility > .compatible {
-                throw ManagerError.definitionConflict(
-                    study: name, differences: diff.changes.map(\.description).joined(separator: "; "))
-            }
-        } else if let record, record.direction != spec.direction {
-            throw ManagerError.definitionConflict(
-                study: name, differences: "direction: \(record.direction.rawValue) -> \(spec.direction.rawValue)")
+        // An accepted change is stored and recorded in the study's history.
+        let storage = self.storage
+        let allowChange = submission.allowChange
+        let record = try await blocking {
+            try DefinitionCheck.reconcile(spec, storage: storage, allowChange: allowChange)
+            return try storage.study(named: name)
         }
         var attributes = composed.systemAttributes
         attributes[Key.dataRoot] = .string(file.deletingLastPathComponent().path)
@@ -297,7 +297,6 @@ public final class StudyManager: Sendable {
         let study = try await open(spec: spec, record: nil, systemAttributes: attributes, status: .running)
         if record != nil {
             // A continued study takes the new definition (budget, description) and is marked running again.
-            let storage = self.storage
             let id = study.session.study.id
             let stored = attributes
             try await blocking {

@@ -31,7 +31,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case let error as ManagerError:
             switch error {
             case .studyNotFound, .trialNotFound: return APIError(.notFound, error.description)
-            case .trialNotRunning, .definitionConflict, .invalidState, .noStoredDefinition:
+            case .trialNotRunning, .invalidState, .noStoredDefinition:
                 return APIError(.conflict, error.description)
             case .invalidRequest: return APIError(.badRequest, error.description)
             case .shuttingDown: return APIError(.serviceUnavailable, error.description)
@@ -42,6 +42,8 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
             case .trialNotRunning, .studyExists: return APIError(.conflict, error.description)
             default: return APIError(.internalServerError, error.description)
             }
+        case let error as DefinitionChangeError:
+            return APIError(.conflict, error.description)
         case let error as StudyDefinitionError:
             return APIError(.unprocessableContent, error.description)
         case let error as TrainingError:

@@ -72,8 +72,9 @@ struct APIRoutes: Sendable {
     }
 
     /// `POST /studies`: a study definition as the body, YAML (any content type but JSON) or JSON. With JSON, the
-    /// body is either the study itself or `{"study": TEXT_OR_OBJECT, "overrides": [...], "study_file": PATH}`;
-    /// otherwise overrides come as repeated `override=` query parameters and the file as `study_file=`.
+    /// body is either the study itself or `{"study": TEXT_OR_OBJECT, "overrides": [...], "study_file": PATH,
+    /// "allow_change": BOOL}`; otherwise overrides come as repeated `override=` query parameters, the file as
+    /// `study_file=` and `allow_change=true`.
     private func submit(_ request: Request) async throws -> Response {
         let text = try await BodyReader.text(request, limit: maxBodyBytes)
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -82,7 +83,8 @@ struct APIRoutes: Sendable {
         var submission = StudySubmission(
             text: text,
             overrides: request.uri.queryParameters.getAll("override").map { String($0) },
-            studyFile: request.uri.queryParameters.get("study_file"))
+            studyFile: request.uri.queryParameters.get("study_file"),
+            allowChange: request.uri.queryParameters.get("allow_change") == "true")
         if BodyReader.isJSON(request) {
             let object = try BodyReader.object(text)
             if let study = object["study"] {
@@ -99,6 +101,12 @@ struct APIRoutes: Sendable {
                             "\"overrides\" must be a list of strings such as \"budget.n_trials=20\"")
                     }
                     submission.overrides += texts
+                }
+                if let allow = object["allow_change"] {
+                    guard case .bool(let flag) = allow else {
+                        throw APIError.badRequest("\"allow_change\" must be true or false")
+                    }
+                    submission.allowChange = flag
                 }
                 if let file = object["study_file"] {
                     guard let path = file.stringValue else {

@@ -11,13 +11,14 @@ struct QualityBenchmark {
     }
 
     var seeds = 20
+    var seedOffset = 0
     var budgets = [25, 50, 100]
     var suites: [String] = ["public", "holdout"]
     var functions: Set<String>? = nil
     var variants: [Variant] = QualityBenchmark.defaultVariants
 
     static let usage = """
-        usage: hpo-bench tpe-quality [--seeds N] [--budgets 25,50,100] [--suites public,holdout] [--functions a,b]
+        usage: hpo-bench tpe-quality [--seeds N] [--seed-offset K] [--budgets 25,50,100] [--suites public,holdout] [--functions a,b]
           mean simple regret of hpo's TPE (adaptive), its Optuna-5.0 baseline (adaptive off), the
           independent baseline (multivariate off) and random sampling, run in process, with the average rank
         """
@@ -41,6 +42,12 @@ struct QualityBenchmark {
                         throw BenchUsageError("--seeds: expected a positive integer, got '\(text)'")
                     }
                     benchmark.seeds = seeds
+                case "--seed-offset":
+                    let text = try value(flag)
+                    guard let offset = Int(text), offset >= 0 else {
+                        throw BenchUsageError("--seed-offset: expected a non-negative integer, got '\(text)'")
+                    }
+                    benchmark.seedOffset = offset
                 case "--budgets":
                     let budgets = try list(flag).compactMap { Int($0) }.filter { $0 > 0 }
                     guard !budgets.isEmpty else { throw BenchUsageError("--budgets: expected positive integers") }
@@ -122,7 +129,8 @@ struct QualityBenchmark {
             let start = Date()
             for (v, variant) in variants.enumerated() {
                 for seed in 0..<seeds {
-                    let regrets = try Self.run(problem, sampler: variant.sampler, seed: UInt64(seed), budgets: budgets)
+                    let regrets = try Self.run(
+                        problem, sampler: variant.sampler, seed: UInt64(seedOffset + seed), budgets: budgets)
                     for b in budgets.indices { sums[b][v] += regrets[b] / Double(seeds) }
                 }
             }

@@ -15,6 +15,11 @@ struct SubmitCommand: AsyncParsableCommand {
 
     @OptionGroup var serverOptions: ServerOptions
 
+    @Flag(
+        name: .customLong("allow-change"),
+        help: "Continue a stored study whose definition widened a domain (recorded in the study's history).")
+    var allowChange = false
+
     @Flag(help: "Print the daemon's JSON answer.")
     var json = false
 
@@ -29,7 +34,7 @@ struct SubmitCommand: AsyncParsableCommand {
             }
             let body = JSONValue.object([
                 "study": .string(text), "overrides": .array(overrides.map(JSONValue.string)),
-                "study_file": .string(url.path),
+                "study_file": .string(url.path), "allow_change": .bool(allowChange),
             ])
             let (_, answer) = try await serverOptions.client().send("POST", "studies", json: body)
             if json {

@@ -39,6 +39,26 @@ import Testing
         }
     }
 
+    @Test func aStudyPostedAsAJSONObjectIsCreated() async throws {
+        try await TestDaemon().test { client in
+            let study = JSONValue.object([
+                "name": .string("json-study"), "direction": .string("maximize"),
+                "space": .object([
+                    "lr": .object([
+                        "type": .string("float"), "low": .number(0.001), "high": .number(0.1), "log": .bool(true),
+                    ])
+                ]),
+            ])
+            let created = try await client.call(.post, "/studies", json: study)
+            #expect(created.status == .created)
+            let read = try await client.call(.get, "/studies/json-study")
+            #expect(read.json["direction"]?.stringValue == "maximize")
+            let asked = try await client.call(.post, "/studies/json-study/ask")
+            let lr = try #require(asked.json["params"]?["lr"]?.doubleValue)
+            #expect((0.001...0.1).contains(lr))
+        }
+    }
+
     @Test func askReportTellRecordsTheTrialAndTheBest() async throws {
         try await TestDaemon().test { client in
             _ = try await client.call(.post, "/studies", text: Studies.external("loop"))

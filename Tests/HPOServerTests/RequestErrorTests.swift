@@ -154,6 +154,17 @@ import Testing
                 .post, "/studies", text: text.replacingOccurrences(of: "high: 5.0", with: "high: 50.0"))
             #expect(changed.status == .conflict)
             #expect(changed.error?.contains("space.x") == true)
+            let allowed = try await client.call(
+                .post, "/studies?allow_change=true",
+                text: text.replacingOccurrences(of: "high: 5.0", with: "high: 50.0"))
+            #expect(allowed.status == .ok)
+            #expect(allowed.json["outcome"]?.stringValue == "continued")
+            let study = try await client.call(.get, "/studies/same")
+            #expect(study.json["definition"]?["space"] != nil)
+            let flipped = try await client.call(
+                .post, "/studies?allow_change=true", text: text.replacingOccurrences(of: "minimize", with: "maximize"))
+            #expect(flipped.status == .conflict)
+            #expect(flipped.error?.contains("direction") == true)
         }
     }
 }

@@ -115,6 +115,34 @@ import Testing
         }
     }
 
+    @Test func aStudyNeverRunsMoreTrialsThanItsWorkers() async throws {
+        let storage = InMemoryStorage()
+        try await TestDaemon(storage: storage, workers: 3).test { client in
+            _ = try await client.call(
+                .post, "/studies", text: Studies.sphere("one", nTrials: 5, workers: 1, delay: "0.03"))
+            _ = try await client.call(
+                .post, "/studies", text: Studies.sphere("two", nTrials: 8, workers: 2, delay: "0.03"))
+            for name in ["one", "two"] {
+                let study = try await client.waitForStudy(name) { $0["status"]?.stringValue == "finished" }
+                #expect(study["status"]?.stringValue == "finished")
+            }
+        }
+        for (name, cap) in [("one", 1), ("two", 2)] {
+            let record = try #require(try storage.study(named: name))
+            let trials = try storage.trials(in: record.id, states: nil)
+            var most = 0
+            for probe in trials {
+                guard let start = probe.datetimeStart else { continue }
+                let running = trials.filter { trial in
+                    guard let begin = trial.datetimeStart, let end = trial.datetimeComplete else { return false }
+                    return begin <= start && start < end
+                }
+                most = max(most, running.count)
+            }
+            #expect(most == cap, "study \(name) used its workers")
+        }
+    }
+
     @Test func studiesShareThePoolAndRespectTheirWorkerCaps() async throws {
         let storage = InMemoryStorage()
         try await TestDaemon(storage: storage, workers: 2).test { client in
