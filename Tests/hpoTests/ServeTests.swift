@@ -71,6 +71,32 @@ import Testing
         #expect(daemon.terminate() == 0)
     }
 
+    @Test func sigtermLetsRunningTrialsFinishAndTheStudyResumesAtTheNextStart() async throws {
+        let harness = try CLIHarness()
+        let arguments = ["--storage", "sqlite:///daemon.db", "--workers", "2"]
+        var daemon = try DaemonProcess(harness, arguments: arguments)
+        try harness.write("slow.yaml", Self.study("slow", nTrials: 12, delay: "0.3", seed: 9))
+        #expect(try harness.run(["submit", "slow.yaml", "--server", daemon.url]).status == 0)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let running = (try await daemon.study("slow")["counts"] as? [String: Any])?["running"] as? Int ?? 0
+            if running > 0 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(daemon.terminate() == 0)
+        let stored = try harness.json(["trials", "slow", "--storage", "sqlite:///daemon.db", "--format", "json"])
+        let states = (stored as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
+        #expect(!states.isEmpty)
+        #expect(states.allSatisfy { $0 == "COMPLETE" }, "every trial finished before the daemon exited: \(states)")
+        #expect(states.count < 12)
+
+        daemon = try DaemonProcess(harness, arguments: arguments)
+        #expect(try await daemon.waitUntilFinished(["slow"]))
+        let study = try await daemon.study("slow")
+        #expect((study["counts"] as? [String: Any])?["complete"] as? Int == 12)
+        #expect(daemon.terminate() == 0)
+    }
+
     @Test func aKilledDaemonRestartsAndFinishesEveryStudyWithNothingLost() async throws {
         let harness = try CLIHarness()
         let arguments = ["--storage", "sqlite:///daemon.db", "--workers", "2"]
