@@ -59,7 +59,7 @@ extension StudySession {
         var candidates: [TrialID: (trial: Trial, reason: String, cutoff: Date?)] = [:]
         for trial in otherWorkersTrials(excluding: ownTrials) {
             guard let owner = WorkerIdentity(json: trial.systemAttributes[RunKey.worker]) else { continue }
-            if owner.isGone(onHost: WorkerIdentity.current.host) {
+            if owner.isGone(onHost: WorkerIdentity.localHostName) {
                 candidates[trial.id] = (trial, "worker lost: process \(owner.pid) on \(owner.host) has exited", nil)
             }
         }

@@ -20,8 +20,16 @@ public struct WorkerIdentity: Sendable, Hashable {
 
     /// The calling process.
     public static var current: WorkerIdentity {
-        WorkerIdentity(host: ProcessInfo.processInfo.hostName, pid: ProcessInfo.processInfo.processIdentifier)
+        WorkerIdentity(host: localHostName, pid: ProcessInfo.processInfo.processIdentifier)
     }
+
+    /// This machine's name as `gethostname` gives it (no name resolution, unlike `ProcessInfo.hostName`, which
+    /// can wait on DNS).
+    static let localHostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
 
     public var json: JSONValue { .object(["host": .string(host), "pid": .integer(Int(pid))]) }
 

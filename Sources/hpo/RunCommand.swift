@@ -17,14 +17,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var storageOptions: StorageOptions
 
-    @Option(help: "Trainer threads (default: the study's budget.workers).")
-    var workers: Int?
-
-    @Option(name: .customLong("n-trials"), help: "The study's total number of trials (default: budget.n_trials).")
-    var nTrials: Int?
-
-    @Option(help: "Stop starting trials after this long: 90s, 30m, 2h (default: budget.timeout).")
-    var timeout: String?
+    @OptionGroup var runOptions: RunOptions
 
     @Option(name: .customLong("config-dir"), help: "Where config groups live (default: configs/ near the study).")
     var configDirectory: String?
@@ -37,11 +30,6 @@ struct RunCommand: AsyncParsableCommand {
         help: "Continue a stored study whose definition differs from this file (recorded in its history).")
     var allowChange = false
 
-    @Option(
-        name: .customLong("stop-grace"),
-        help: "After Ctrl-C, how long running trials may take to finish before they are re-queued (default 30s).")
-    var stopGrace: String = "30s"
-
     func run() async throws {
         try await failing {
             let loaded = try loadStudy(path: studyFile, overrides: overrides, configDirectory: configDirectory)
@@ -49,9 +37,7 @@ struct RunCommand: AsyncParsableCommand {
                 print(loaded.composedText)
                 return
             }
-            let settings = RunSettings(
-                storage: storageOptions.storage, workers: workers, nTrials: nTrials, timeout: timeout,
-                stopGrace: try parseStopGrace(stopGrace), allowChange: allowChange)
+            let settings = try runOptions.settings(storage: storageOptions.storage, allowChange: allowChange)
             try await executeStudy(loaded, settings: settings)
         }
     }

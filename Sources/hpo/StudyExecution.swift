@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import HPOConfig
 import HPOCore
@@ -16,6 +17,32 @@ struct RunSettings {
     var stopGrace: Double
     /// Continue a study whose stored definition differs (recorded in its history).
     var allowChange: Bool
+}
+
+/// The options `hpo run` and `hpo resume` share.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Trainer threads (default: the study's budget.workers).")
+    var workers: Int?
+
+    @Option(name: .customLong("n-trials"), help: "The study's total number of trials (default: budget.n_trials).")
+    var nTrials: Int?
+
+    @Option(help: "Stop starting trials after this long: 90s, 30m, 2h (default: budget.timeout).")
+    var timeout: String?
+
+    @Option(
+        name: .customLong("stop-grace"),
+        help: "After Ctrl-C, how long running trials may take to finish before they are re-queued (default 30s).")
+    var stopGrace: String = "30s"
+
+    func settings(storage: String, allowChange: Bool) throws -> RunSettings {
+        guard let grace = parseDuration(stopGrace) else {
+            throw CommandError("--stop-grace: '\(stopGrace)' is not a duration; expected e.g. 30s, 2m or 0")
+        }
+        return RunSettings(
+            storage: storage, workers: workers, nTrials: nTrials, timeout: timeout, stopGrace: grace,
+            allowChange: allowChange)
+    }
 }
 
 /// The study system attribute naming the directory against which the trainer's relative paths were resolved

@@ -90,6 +90,43 @@ struct ResumeCLITests {
         }
     }
 
+    @Test func sigtermStopsNewTrialsThenRequeuesRunningOnesAfterTheGracePeriod() throws {
+        let cli = try CLIHarness()
+        let slow = study.replacingOccurrences(of: "steps: 4, step_delay: 0.02s", with: "steps: 100, step_delay: 0.02s")
+            .replacingOccurrences(of: "n_trials: 12", with: "n_trials: 3")
+        try cli.write("study.yaml", slow)
+        let process = Process()
+        process.executableURL = cli.binary
+        process.arguments = ["run", "study.yaml", "--stop-grace", "0.3s"] + storage
+        process.currentDirectoryURL = cli.directory
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        // Signal once both workers train (trials take about 2 s each).
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let running = try cli.run(["trials", "sweep", "--format", "json", "--state", "running"] + storage)
+            if running.status == 0, running.stdout.components(separatedBy: "\"number\"").count - 1 == 2 { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(process.processIdentifier, SIGTERM)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("stopping"))
+        let interrupted = try trials(cli)
+        let failed = interrupted.filter { $0["state"] as? String == "FAIL" }
+        #expect(failed.count == 2, "both running trials are cancelled after the grace period")
+        #expect(interrupted.filter { $0["state"] as? String == "WAITING" }.count == 2)
+        #expect(!interrupted.contains { $0["state"] as? String == "RUNNING" })
+        let resumed = try cli.run(["run", "study.yaml"] + storage)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let final = try trials(cli)
+        #expect(final.filter { $0["state"] as? String == "COMPLETE" }.count == 3)
+        #expect(final.count == 5)
+    }
+
     @Test func changedStudyFileIsRefusedWithADiffUnlessChangesAreAllowed() throws {
         let cli = try CLIHarness()
         try cli.write("study.yaml", study)
