@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build
-swift test 2>&1 | tee .build/test-output.txt
 swift format lint --strict --recursive Sources Tests Package.swift
+# One debug build of everything (the hpo binary included) with testing enabled, then the tests.
+swift build --build-tests
+swift test --skip-build 2>&1 | tee .build/test-output.txt
 if scripts/python-env.sh; then
     HPO_BIN=.build/debug/hpo .venv/bin/python scripts/check_optuna_interop.py
 else
