@@ -75,8 +75,12 @@ struct BestCommand: AsyncParsableCommand {
                 throw CommandError("study '\(name)' has no completed trial yet")
             }
             let space = storedSpace(of: study)
-            let object = trialJSON(best, space: space, numberKey: "trial")
+            var object = trialJSON(best, space: space, numberKey: "trial")
             if json {
+                if case .object(var members) = object, let overrides = study.systemAttributes["hpo:overrides"] {
+                    members["overrides"] = overrides
+                    object = .object(members)
+                }
                 print(object.jsonText)
                 return
             }
