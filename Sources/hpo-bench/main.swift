@@ -1,4 +1,5 @@
 import Foundation
+import HPOStorage
 
 /// `hpo-bench SUBCOMMAND [options]`: benchmarks that print figures.
 let subcommands: [(name: String, summary: String, run: ([String]) -> Int32)] = [
@@ -6,6 +7,7 @@ let subcommands: [(name: String, summary: String, run: ([String]) -> Int32)] = [
     ("tpe-quality", "mean regret of TPE variants on test functions", { QualityBenchmark.main(arguments: $0) }),
     ("mlp", "MLP training speed", { MLPBenchmark.main(arguments: $0) }),
     ("asha", "ASHA against no early stopping on learning curves", { ASHABenchmark.main(arguments: $0) }),
+    ("storage", "storage write and read rates", { StorageBenchmark.main(arguments: $0) }),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
