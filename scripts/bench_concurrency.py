@@ -8,8 +8,8 @@ does the same with Optuna 5.0: the study is created first, then that many Python
 `sqlite:///` file. For each tool it prints the wall time from the first start to the last exit, the combined
 trials per second, the finished trials, and the errors (a non-zero exit, or "database is locked" in the output).
 
-The Python with Optuna is taken from `$OPTUNA_PYTHON` (default `../bench-venv/bin/python`, then
-`/work/bench-venv/bin/python`); without it only hpo is measured. The hpo binary is `--hpo` or `$HPO_BIN`
+The Python with Optuna is taken from `$OPTUNA_PYTHON` (default `../bench-venv/bin/python`);
+without it only hpo is measured. The hpo binary is `--hpo` or `$HPO_BIN`
 (default `.build/debug/hpo`; a release build measures hpo's real speed).
 
 Usage: scripts/bench_concurrency.py [--processes 4,16] [--trials 200] [--sampler random|tpe] [--skip-optuna]
@@ -138,7 +138,7 @@ def main():
         sys.exit(f"bench_concurrency: no hpo binary at {arguments.hpo} (pass --hpo or set HPO_BIN)")
     python = os.environ.get("OPTUNA_PYTHON")
     if not python:
-        for candidate in ("../bench-venv/bin/python", "/work/bench-venv/bin/python"):
+        for candidate in ("../bench-venv/bin/python",):
             if os.access(candidate, os.X_OK):
                 python = candidate
                 break

@@ -9,10 +9,10 @@ import Testing
 struct StorageOpeningTests {
     @Test func parsesTheURLFormsOptunaUsersKnow() throws {
         #expect(
-            try StorageURL(parsing: "sqlite:///runs/a.db", currentDirectory: "/work")
-                == .sqlite(path: "/work/runs/a.db", options: .init()))
+            try StorageURL(parsing: "sqlite:///runs/a.db", currentDirectory: "/home/user")
+                == .sqlite(path: "/home/user/runs/a.db", options: .init()))
         #expect(
-            try StorageURL(parsing: "sqlite:////tmp/a.db", currentDirectory: "/work")
+            try StorageURL(parsing: "sqlite:////tmp/a.db", currentDirectory: "/home/user")
                 == .sqlite(path: "/tmp/a.db", options: .init()))
         #expect(
             try StorageURL(parsing: "sqlite:///my%20runs/a.db", currentDirectory: "/w")
