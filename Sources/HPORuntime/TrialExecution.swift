@@ -100,6 +100,6 @@ extension StudySession {
             // The trial could not be finished (storage gone, or finished elsewhere): it stays as stored,
             // and a later run recovers it through its heartbeat.
         }
-        return (try? storage.trial(trial.id)) ?? trial
+        return cache.trial(trial.id) ?? (try? storage.trial(trial.id)) ?? trial
     }
 }
