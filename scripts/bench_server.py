@@ -4,7 +4,12 @@
 Starts the daemon (or uses one already running on 127.0.0.1 with --url and --pid), creates a study driven from
 outside, then for --seconds (default 60, at most 600) runs --clients threads that each loop: ask, report
 --reports intermediate values, tell. Prints requests per second, latency percentiles per endpoint, the error
-count and the daemon's resident memory at the start, every 10 s and at the end.
+count and the daemon's resident memory at the start, every 5 s and at the end, with the trials finished by then.
+
+The last line is a verdict on memory: the RSS growth per 1,000 trials in the first and in the second half of the
+run (the first half includes one-time growth: code pages touched, SQLite's page cache filling), the bytes per trial
+that the second half shows, and whether memory is flat (under 64 bytes per trial), levelling off (the second half
+grows less than half as fast as the first) or growing.
 
     python3 scripts/bench_server.py --hpo .build/release/hpo
     python3 scripts/bench_server.py --url http://127.0.0.1:8080 --pid 12345 --seconds 30
@@ -71,7 +76,7 @@ class Client:
         return response.status, payload
 
 
-def worker(host, port, study, reports, stop_at, results, lock):
+def worker(host, port, study, reports, stop_at, results, lock, told):
     client = Client(host, port)
     latencies = {"ask": [], "report": [], "tell": []}
     errors = 0
@@ -108,6 +113,9 @@ def worker(host, port, study, reports, stop_at, results, lock):
             latencies["tell"].append(time.perf_counter() - started)
             if status != 200:
                 errors += 1
+            else:
+                with lock:
+                    told[0] += 1
         except (OSError, http.client.HTTPException, ValueError, KeyError) as error:
             errors += 1
             print(f"request failed: {error}", file=sys.stderr)
@@ -135,6 +143,29 @@ def start_daemon(binary, workdir):
             return process, int(line.rsplit(":", 1)[1])
     process.kill()
     sys.exit("the daemon did not start")
+
+
+def memory_verdict(samples):
+    """One line on memory from (seconds, RSS KiB, trials finished) samples: growth per 1,000 trials in each half."""
+    start, end = samples[0], samples[-1]
+    middle = min(samples[1:-1] or [end], key=lambda sample: abs(sample[0] - end[0] / 2))
+    if end[2] - middle[2] < 100 or middle[2] - start[2] < 100:
+        return "memory verdict: too few trials to judge"
+
+    def per_thousand(a, b):
+        return (b[1] - a[1]) * 1000 / (b[2] - a[2])
+
+    first, second = per_thousand(start, middle), per_thousand(middle, end)
+    bytes_per_trial = second * 1024 / 1000
+    if bytes_per_trial < 64:
+        verdict = "flat"
+    elif second < first / 2:
+        verdict = "levelling off"
+    else:
+        verdict = "growing"
+    return (f"memory verdict: {verdict}: RSS growth per 1,000 trials {first:.0f} KiB over trials 0-{middle[2]}, "
+            f"{second:.0f} KiB over trials {middle[2]}-{end[2]} ({bytes_per_trial:.0f} bytes per trial; "
+            f"{bytes_per_trial * 1e6 / 2**20:.0f} MiB per million trials at that rate)")
 
 
 def main():
@@ -174,23 +205,27 @@ def main():
         rss_start = rss_kib(pid) if pid else None
         results = {"latencies": {"ask": [], "report": [], "tell": []}, "errors": 0}
         lock = threading.Lock()
+        told = [0]
         started = time.monotonic()
         stop_at = started + seconds
         threads = [
-            threading.Thread(target=worker, args=(host, port, study, args.reports, stop_at, results, lock))
+            threading.Thread(target=worker, args=(host, port, study, args.reports, stop_at, results, lock, told))
             for _ in range(args.clients)
         ]
         for thread in threads:
             thread.start()
-        samples = []
+        samples = [(0.0, rss_start, 0)]
         while any(thread.is_alive() for thread in threads):
-            time.sleep(min(10, max(0.1, stop_at - time.monotonic())))
+            time.sleep(min(5, max(0.1, stop_at - time.monotonic())))
             if pid and time.monotonic() < stop_at:
-                samples.append((time.monotonic() - started, rss_kib(pid)))
+                with lock:
+                    finished = told[0]
+                samples.append((time.monotonic() - started, rss_kib(pid), finished))
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
         rss_end = rss_kib(pid) if pid else None
+        samples.append((elapsed, rss_end, told[0]))
 
         everything = sorted(value for values in results["latencies"].values() for value in values)
         total = len(everything)
@@ -206,9 +241,10 @@ def main():
                 continue
             row = [percentile(values, q) * 1000 for q in (0.5, 0.9, 0.99, 0.999)] + [values[-1] * 1000]
             print(f"  {name:<10}" + "".join(f"{value:9.2f}" for value in row))
-        if pid:
-            trail = ", ".join(f"{t:.0f}s {kib / 1024:.1f}" for t, kib in samples if kib)
+        if pid and rss_start and rss_end:
+            trail = ", ".join(f"{t:.0f}s {kib / 1024:.1f}" for t, kib, _ in samples[1:-1] if kib)
             print(f"daemon RSS MiB: start {rss_start / 1024:.1f}, end {rss_end / 1024:.1f} (samples: {trail})")
+            print(memory_verdict([sample for sample in samples if sample[1]]))
     finally:
         if process:
             process.terminate()

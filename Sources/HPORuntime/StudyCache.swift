@@ -3,32 +3,46 @@ import Synchronization
 
 /// The trials of one study kept in memory, refreshed from storage by reading only what can have changed
 /// (trials newer than the newest known one, and the unfinished ones), so an ask never re-reads the study.
+///
+/// Unfinished (RUNNING, WAITING) trials are kept whole. A finished trial keeps only what `retention` names (what
+/// the study's sampler and scheduler read), except the best COMPLETE trial, kept whole, and the last few finished
+/// trials, whose whole form `trial(_:)` returns to whoever finished them. So memory grows by a compact row per
+/// finished trial, not by whole trials with their attributes and every intermediate value.
 final class StudyCache: Sendable {
     private struct State {
-        var trialsByNumber: [Int: Trial] = [:]
+        /// Every trial of the study in number order (numbers are dense, so a trial's number is normally its
+        /// position); finished ones in their kept form, except the best one.
         var ordered: [Trial] = []
-        var indexByID: [TrialID: Int] = [:]
+        /// Unfinished trials: id → number.
+        var unfinished: [TrialID: Int] = [:]
         var maxID: TrialID = -1
-        var dirtyOrder = false
         /// Trials that are not WAITING, and those of them that retry a failed one: their difference is the budget
         /// used (as `StudyStorage.budgetedTrialCount` counts it).
         var notWaiting = 0
         var retries = 0
+        var counts: [TrialState: Int] = [:]
         var best: Trial?
+        /// The study's distributions, shared by the kept form of every trial that has the same ones.
+        var distributions: [String: Distribution]?
+        /// The last finished trials, whole, newest last.
+        var recent: [Trial] = []
     }
+
+    /// How many finished trials `trial(_:)` returns whole.
+    static let recentCapacity = 16
 
     private let state = Mutex(State())
     let direction: StudyDirection
+    let retention: TrialRetention
 
-    init(direction: StudyDirection) {
+    init(direction: StudyDirection, retention: TrialRetention = .whole) {
         self.direction = direction
+        self.retention = retention
     }
 
     /// Reads new and unfinished trials from storage.
     func refresh(from storage: any StudyStorage, study: StudyID) throws {
-        let (after, unfinished) = state.withLock { state in
-            (state.maxID, state.ordered.filter { !$0.state.isFinished }.map(\.id))
-        }
+        let (after, unfinished) = state.withLock { state in (state.maxID, Array(state.unfinished.keys)) }
         let changed = try storage.trials(in: study, after: after, refreshing: unfinished)
         update(changed)
     }
@@ -36,15 +50,29 @@ final class StudyCache: Sendable {
     /// Replaces or adds trials.
     func update(_ trials: [Trial]) {
         guard !trials.isEmpty else { return }
+        let retention = self.retention
+        let direction = self.direction
         state.withLock { state in
+            var dirtyOrder = false
+            let formerBest = state.best
             for trial in trials {
-                if let index = state.indexByID[trial.id] {
-                    Self.count(state.ordered[index], into: &state, sign: -1)
-                    state.ordered[index] = trial
+                let row: Trial
+                if trial.state.isFinished {
+                    row = retention.kept(trial, distributions: &state.distributions)
+                    state.unfinished.removeValue(forKey: trial.id)
+                    state.recent.removeAll { $0.id == trial.id }
+                    state.recent.append(trial)
+                    if state.recent.count > Self.recentCapacity { state.recent.removeFirst() }
                 } else {
-                    state.indexByID[trial.id] = state.ordered.count
-                    if let last = state.ordered.last, last.number > trial.number { state.dirtyOrder = true }
-                    state.ordered.append(trial)
+                    row = trial
+                    state.unfinished[trial.id] = trial.number
+                }
+                if trial.id <= state.maxID, let index = Self.position(of: trial.id, number: trial.number, in: state) {
+                    Self.count(state.ordered[index], into: &state, sign: -1)
+                    state.ordered[index] = row
+                } else {
+                    if let last = state.ordered.last, last.number > trial.number { dirtyOrder = true }
+                    state.ordered.append(row)
                 }
                 state.maxID = max(state.maxID, trial.id)
                 Self.count(trial, into: &state, sign: 1)
@@ -58,16 +86,37 @@ final class StudyCache: Sendable {
                     state.best = trial
                 }
             }
-            if state.dirtyOrder {
-                state.ordered.sort { $0.number < $1.number }
-                state.indexByID = Dictionary(
-                    uniqueKeysWithValues: state.ordered.enumerated().map { ($0.element.id, $0.offset) })
-                state.dirtyOrder = false
+            if dirtyOrder { state.ordered.sort { $0.number < $1.number } }
+            // The best trial is kept whole; the one it replaced goes back to its kept form.
+            if let best = state.best, best.id != formerBest?.id {
+                if let former = formerBest,
+                    let index = Self.position(of: former.id, number: former.number, in: state)
+                {
+                    state.ordered[index] = retention.kept(former, distributions: &state.distributions)
+                }
+                if let index = Self.position(of: best.id, number: best.number, in: state) {
+                    state.ordered[index] = best
+                }
             }
         }
     }
 
+    /// Where the trial `id` (numbered `number`) is in `ordered`: at its number, as a rule.
+    private static func position(of id: TrialID, number: Int, in state: State) -> Int? {
+        let ordered = state.ordered
+        if ordered.indices.contains(number), ordered[number].id == id { return number }
+        var low = 0
+        var high = ordered.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ordered[middle].number < number { low = middle + 1 } else { high = middle }
+        }
+        if ordered.indices.contains(low), ordered[low].id == id { return low }
+        return ordered.lastIndex { $0.id == id }
+    }
+
     private static func count(_ trial: Trial, into state: inout State, sign: Int) {
+        state.counts[trial.state, default: 0] += sign
         if trial.state != .waiting { state.notWaiting += sign }
         if trial.state != .waiting, trial.retriedTrialNumber != nil { state.retries += sign }
     }
@@ -76,20 +125,48 @@ final class StudyCache: Sendable {
     /// counts once together with its retries. Kept up to date as trials change, not recounted.
     var trialsCounted: Int { state.withLock { $0.notWaiting - $0.retries } }
 
-    /// The best COMPLETE trial seen so far (ties: the lower number).
-    var bestTrial: Trial? { state.withLock { $0.best } }
-
-    /// Changes one cached trial in place.
-    func modify(_ id: TrialID, _ body: (inout Trial) -> Void) {
+    /// The number of trials in each state (every state present, zero when none).
+    var countsByState: [TrialState: Int] {
         state.withLock { state in
-            if let index = state.indexByID[id] { body(&state.ordered[index]) }
+            Dictionary(uniqueKeysWithValues: TrialState.allCases.map { ($0, state.counts[$0] ?? 0) })
         }
     }
 
-    func trial(_ id: TrialID) -> Trial? {
-        state.withLock { state in state.indexByID[id].map { state.ordered[$0] } }
+    /// The best COMPLETE trial seen so far (ties: the lower number), whole.
+    var bestTrial: Trial? { state.withLock { $0.best } }
+
+    /// Changes one cached unfinished trial in place; false when the cache holds no unfinished trial `id`.
+    @discardableResult
+    func modify(_ id: TrialID, _ body: (inout Trial) -> Void) -> Bool {
+        state.withLock { state in
+            guard let number = state.unfinished[id], let index = Self.position(of: id, number: number, in: state)
+            else { return false }
+            body(&state.ordered[index])
+            return true
+        }
     }
 
+    /// An unfinished trial, or one of the last finished ones, whole; nil otherwise (read it from storage).
+    func trial(_ id: TrialID) -> Trial? {
+        state.withLock { state in
+            if let number = state.unfinished[id], let index = Self.position(of: id, number: number, in: state) {
+                return state.ordered[index]
+            }
+            return state.recent.last { $0.id == id }
+        }
+    }
+
+    /// The trial numbered `number` as cached (finished trials in their kept form), if the cache has it.
+    func row(number: Int) -> Trial? {
+        state.withLock { state in
+            if state.ordered.indices.contains(number), state.ordered[number].number == number {
+                return state.ordered[number]
+            }
+            return state.ordered.first { $0.number == number }
+        }
+    }
+
+    /// Every trial of the study in number order; finished trials (other than the best) in their kept form.
     var history: TrialHistory {
         TrialHistory(direction: direction, trials: state.withLock { $0.ordered })
     }

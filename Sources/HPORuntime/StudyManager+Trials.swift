@@ -65,10 +65,10 @@ extension StudyManager {
         let session = study.session
         let finished = try await blocking {
             let trial = try Self.runningTrial(number, of: session)
-            try session.tell(
+            let finished = try session.tell(
                 trial: trial.id, state: state, value: value,
                 failReason: state == .fail ? "reported as failed through tell" : nil, userAttributes: userAttributes)
-            return try session.storage.trial(trial.id) ?? trial
+            return try finished ?? session.storage.trial(trial.id) ?? trial
         }
         metrics.recordFinish(finished.state)
         return finished
@@ -113,22 +113,23 @@ extension StudyManager {
         }
         let storage = self.storage
         return try await blocking {
-            let trials: [Trial]
+            var counts: [TrialState: Int] = [:]
+            let best: Trial?
             let counted: Int
             if let session = managed?.session {
                 try session.refresh()
-                trials = session.history.trials
+                counts = session.cache.countsByState
+                best = session.cache.bestTrial
                 counted = session.trialsCounted
             } else {
-                trials = try storage.trials(in: record.id, states: nil)
-                counted = trials.filter { $0.state != .waiting }.count
+                for state in TrialState.allCases {
+                    counts[state] = try storage.countTrials(in: record.id, states: [state])
+                }
+                best = try storage.bestTrial(in: record.id)
+                counted = counts.filter { $0.key != .waiting }.values.reduce(0, +)
             }
-            var counts: [TrialState: Int] = [:]
-            for state in TrialState.allCases { counts[state] = 0 }
-            for trial in trials { counts[trial.state, default: 0] += 1 }
             return StudyOverview(
-                record: record, spec: managed?.spec, counts: counts,
-                best: TrialHistory(direction: record.direction, trials: trials).bestTrial, trialsCounted: counted,
+                record: record, spec: managed?.spec, counts: counts, best: best, trialsCounted: counted,
                 run: managed?.runState)
         }
     }

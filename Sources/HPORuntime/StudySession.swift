@@ -60,7 +60,8 @@ public final class StudySession: Sendable {
         self.seed = seed ?? 0
         self.sampler = Components.sampler(for: spec.sampler)
         self.scheduler = Components.scheduler(for: spec.scheduler)
-        self.cache = StudyCache(direction: spec.direction)
+        self.cache = StudyCache(
+            direction: spec.direction, retention: TrialRetention(sampler: spec.sampler, scheduler: spec.scheduler))
         try cache.refresh(from: storage, study: record.id)
     }
 
@@ -113,9 +114,40 @@ public final class StudySession: Sendable {
     /// Records the value of `step` for a running trial and returns the scheduler's decision. The value and
     /// the scheduler's attributes are stored in one transaction.
     public func report(trial id: TrialID, step: Int, value: Double) throws -> SchedulerDecision {
-        guard var trial = try cache.trial(id) ?? storage.trial(id) else {
-            throw StorageError.trialNotFound("with id \(id)")
+        // The new value goes into the cached trial first, so the scheduler reads the study's history as it is
+        // (no copy of it with one trial changed); it is taken out again if storing it fails.
+        var added = false
+        let cached = cache.modify(id) { cached in
+            if cached.intermediateValues[step] == nil {
+                cached.intermediateValues[step] = value
+                added = true
+            }
         }
+        let outcome: SchedulerOutcome
+        do {
+            outcome = try decide(trial: id, step: step, value: value, cached: cached)
+            try storage.recordReport(step: step, value: value, systemAttributes: outcome.systemAttributes, of: id)
+        } catch {
+            if added { cache.modify(id) { $0.intermediateValues[step] = nil } }
+            throw error
+        }
+        let attributes = outcome.systemAttributes
+        if !attributes.isEmpty {
+            cache.modify(id) { cached in cached.systemAttributes.merge(attributes) { _, new in new } }
+        }
+        return outcome.decision
+    }
+
+    /// The scheduler's decision on a report of trial `id`, whose value is in the cache already when `cached`.
+    private func decide(trial id: TrialID, step: Int, value: Double, cached: Bool) throws -> SchedulerOutcome {
+        if cached, let trial = cache.trial(id) {
+            guard trial.state == .running else {
+                throw StorageError.trialNotRunning(number: trial.number, state: trial.state)
+            }
+            return scheduler.decide(for: trial, studyName: spec.name, history: cache.history)
+        }
+        // A trial the cache does not hold as unfinished (started by another process since the last refresh).
+        guard var trial = try storage.trial(id) else { throw StorageError.trialNotFound("with id \(id)") }
         guard trial.state == .running else {
             throw StorageError.trialNotRunning(number: trial.number, state: trial.state)
         }
@@ -126,24 +158,18 @@ public final class StudySession: Sendable {
         } else {
             history.trials.append(trial)
         }
-        let outcome = scheduler.decide(for: trial, studyName: spec.name, history: history)
-        try storage.recordReport(
-            step: step, value: value, systemAttributes: outcome.systemAttributes, of: id)
-        let attributes = outcome.systemAttributes
-        cache.modify(id) { cached in
-            if cached.intermediateValues[step] == nil { cached.intermediateValues[step] = value }
-            cached.systemAttributes.merge(attributes) { _, new in new }
-        }
-        return outcome.decision
+        return scheduler.decide(for: trial, studyName: spec.name, history: history)
     }
 
     /// Finishes a running trial. A PRUNED trial without a value takes its last reported value (as Optuna
     /// records it); a COMPLETE trial needs a finite value. With `retryFailure`, a trial that ends FAIL is re-queued
-    /// in the same transaction when the study's retry policy allows another attempt.
+    /// in the same transaction when the study's retry policy allows another attempt. Returns the finished trial as
+    /// stored, whole (nil when it failed and was re-queued).
+    @discardableResult
     public func tell(
         trial id: TrialID, state: TrialState, value: Double?, failReason: String? = nil,
         userAttributes: [String: JSONValue] = [:], retryFailure: Bool = false
-    ) throws {
+    ) throws -> Trial? {
         guard let trial = try storage.trial(id) else { throw StorageError.trialNotFound("with id \(id)") }
         guard trial.state == .running else {
             throw StorageError.trialNotRunning(number: trial.number, state: trial.state)
@@ -178,11 +204,12 @@ public final class StudySession: Sendable {
                 throw StorageError.trialNotRunning(number: trial.number, state: .fail)
             }
             try refresh()
-            return
+            return nil
         }
         let finished = try storage.finishTrial(
             id, state: state, value: value, userAttributes: userAttributes, systemAttributes: reasonAttributes)
         cache.update([finished])
+        return finished
     }
 
     /// The generator seed handed to a trainer for trial `number` (independent of the sampler's stream).

@@ -13,6 +13,7 @@ extension HPOAPI {
         logLevel: Logger.Level = .info, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         try settings.validate()
+        AllocatorSettings.apply()
         var logger = Logger(label: "hpo.daemon") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = logLevel
         let manager = StudyManager(storage: storage, configuration: configuration, logger: logger)
