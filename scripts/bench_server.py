@@ -8,8 +8,8 @@ count and the daemon's resident memory at the start, every 5 s and at the end, w
 
 The last line is a verdict on memory: the RSS growth per 1,000 trials in the first and in the second half of the
 run (the first half includes one-time growth: code pages touched, SQLite's page cache filling), the bytes per trial
-that the second half shows, and whether memory is flat (under 64 bytes per trial), levelling off (the second half
-grows less than half as fast as the first) or growing.
+that the second half shows (flat: under 64 bytes per trial), and whether growth levelled off (the second half grows
+less than half as fast as the first).
 
     python3 scripts/bench_server.py --hpo .build/release/hpo
     python3 scripts/bench_server.py --url http://127.0.0.1:8080 --pid 12345 --seconds 30
@@ -157,15 +157,11 @@ def memory_verdict(samples):
 
     first, second = per_thousand(start, middle), per_thousand(middle, end)
     bytes_per_trial = second * 1024 / 1000
-    if bytes_per_trial < 64:
-        verdict = "flat"
-    elif second < first / 2:
-        verdict = "levelling off"
-    else:
-        verdict = "growing"
-    return (f"memory verdict: {verdict}: RSS growth per 1,000 trials {first:.0f} KiB over trials 0-{middle[2]}, "
-            f"{second:.0f} KiB over trials {middle[2]}-{end[2]} ({bytes_per_trial:.0f} bytes per trial; "
-            f"{bytes_per_trial * 1e6 / 2**20:.0f} MiB per million trials at that rate)")
+    verdict = "flat" if bytes_per_trial < 64 else f"not flat, {bytes_per_trial:.0f} bytes per trial"
+    shape = "levelled off after warm-up" if second < first / 2 else "did not level off"
+    return (f"memory verdict: {verdict} ({shape}): RSS growth per 1,000 trials {first:.0f} KiB over trials "
+            f"0-{middle[2]}, {second:.0f} KiB over trials {middle[2]}-{end[2]} "
+            f"({bytes_per_trial * 1e6 / 2**20:.0f} MiB per million trials at the second rate)")
 
 
 def main():

@@ -125,6 +125,9 @@ final class StudyCache: Sendable {
     /// counts once together with its retries. Kept up to date as trials change, not recounted.
     var trialsCounted: Int { state.withLock { $0.notWaiting - $0.retries } }
 
+    /// How many trials are WAITING.
+    var waitingCount: Int { state.withLock { $0.counts[.waiting] ?? 0 } }
+
     /// The number of trials in each state (every state present, zero when none).
     var countsByState: [TrialState: Int] {
         state.withLock { state in
@@ -153,6 +156,17 @@ final class StudyCache: Sendable {
                 return state.ordered[index]
             }
             return state.recent.last { $0.id == id }
+        }
+    }
+
+    /// The unfinished (RUNNING, WAITING) trials, whole, in number order: what a run checks before each start,
+    /// without going through the finished ones.
+    var unfinishedTrials: [Trial] {
+        state.withLock { state in
+            state.unfinished.compactMap { id, number in
+                Self.position(of: id, number: number, in: state).map { state.ordered[$0] }
+            }
+            .sorted { $0.number < $1.number }
         }
     }
 

@@ -160,8 +160,8 @@ extension StudyManager {
 
     /// Asks the session for a trial (for a trainer outside the daemon) on the I/O threads and records how long it
     /// took.
-    func timedAsk(_ session: StudySession) async throws -> Trial {
-        let trial: Trial? = try await timed { try session.ask() }
+    func timedAsk(_ session: StudySession, budget: Int?) async throws -> Trial {
+        let trial: Trial? = try await timed { try session.ask(within: budget) }
         guard let trial else { throw ManagerError.invalidRequest("no trial was started") }
         return trial
     }

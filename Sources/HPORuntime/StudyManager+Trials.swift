@@ -33,10 +33,11 @@ public struct TrialPage: Sendable {
 extension StudyManager {
     // MARK: Ask / report / tell
 
-    /// Starts a trial of the study for a trainer outside the daemon.
+    /// Starts a trial of the study for a trainer outside the daemon, within the study's `budget.n_trials`
+    /// (`RuntimeError.budgetUsed` beyond it).
     public func ask(_ name: String) async throws -> Trial {
         let study = try await study(named: name)
-        return try await timedAsk(study.session)
+        return try await timedAsk(study.session, budget: study.spec.budget.nTrials)
     }
 
     /// Records an intermediate value of a RUNNING trial and returns the scheduler's decision.

@@ -68,6 +68,9 @@ public final class StudySession: Sendable {
     /// The trials of the study as last read.
     public var history: TrialHistory { cache.history }
 
+    /// The best COMPLETE trial as last read (`history.bestTrial`, kept up to date rather than searched for).
+    public var bestTrial: Trial? { cache.bestTrial }
+
     /// Re-reads what may have changed in storage (trials of other processes).
     public func refresh() throws {
         try cache.refresh(from: storage, study: study.id)
@@ -77,17 +80,26 @@ public final class StudySession: Sendable {
     /// counts once together with its retries (as `StudyStorage.budgetedTrialCount` counts).
     public var trialsCounted: Int { cache.trialsCounted }
 
-    /// Starts a new trial: a WAITING one (enqueued or retried) if there is one, else the sampler's proposal.
-    /// One storage transaction.
-    public func ask() throws -> Trial {
+    /// Starts a new trial in one storage transaction: the oldest WAITING trial that may start (retries first in
+    /// line), else the sampler's proposal. With a `budget` (the study's `n_trials`), no trial starts once the
+    /// budget is used, counted across every process as `trialsCounted` counts (a retry may always start):
+    /// `RuntimeError.budgetUsed` then.
+    public func ask(within budget: Int?) throws -> Trial {
         try refresh()
-        if let waiting = try storage.claimWaitingTrial(in: study.id) {
-            cache.update([waiting])
-            return waiting
+        // The count only grows, so a full budget seen in a fresh read stays full: no write is needed to know it.
+        if let budget, trialsCounted >= budget, cache.waitingCount == 0 {
+            throw RuntimeError.budgetUsed(study: spec.name, nTrials: budget)
         }
-        let trial = try storage.createTrial(in: study.id, try propose(salt: 0))
+        guard let trial = try storage.startTrial(in: study.id, try propose(salt: 0), budget: budget) else {
+            throw RuntimeError.budgetUsed(study: spec.name, nTrials: budget ?? 0)
+        }
         cache.update([trial])
         return trial
+    }
+
+    /// Starts a new trial whatever the study's budget: `ask(within: nil)`.
+    public func ask() throws -> Trial {
+        try ask(within: nil)
     }
 
     /// The sampler's proposal for the next trial, as a RUNNING trial to create. `salt` (0 for a study run by one
@@ -170,7 +182,21 @@ public final class StudySession: Sendable {
         trial id: TrialID, state: TrialState, value: Double?, failReason: String? = nil,
         userAttributes: [String: JSONValue] = [:], retryFailure: Bool = false
     ) throws -> Trial? {
-        guard let trial = try storage.trial(id) else { throw StorageError.trialNotFound("with id \(id)") }
+        try finish(
+            trial: id, state: state, value: value, failReason: failReason, userAttributes: userAttributes,
+            retryFailure: retryFailure, runningHere: false)
+    }
+
+    /// `tell`. With `runningHere` (a trial this process started and trained, every report of it made through this
+    /// session), the trial is taken from the cache, where it is whole and up to date, and finished without a read:
+    /// storage still checks inside the finishing transaction that it is RUNNING. Otherwise it is read from storage,
+    /// since other processes may have reported on it.
+    func finish(
+        trial id: TrialID, state: TrialState, value: Double?, failReason: String?,
+        userAttributes: [String: JSONValue], retryFailure: Bool, runningHere: Bool
+    ) throws -> Trial? {
+        let held = runningHere ? cache.trial(id).flatMap { $0.state == .running ? $0 : nil } : nil
+        guard let trial = try held ?? storage.trial(id) else { throw StorageError.trialNotFound("with id \(id)") }
         guard trial.state == .running else {
             throw StorageError.trialNotRunning(number: trial.number, state: trial.state)
         }
@@ -206,8 +232,15 @@ public final class StudySession: Sendable {
             try refresh()
             return nil
         }
-        let finished = try storage.finishTrial(
-            id, state: state, value: value, userAttributes: userAttributes, systemAttributes: reasonAttributes)
+        let finished: Trial
+        if let held, let storage = storage as? any HeldTrialFinishing {
+            finished = try storage.finishTrial(
+                held: held, state: state, value: value, userAttributes: userAttributes,
+                systemAttributes: reasonAttributes)
+        } else {
+            finished = try storage.finishTrial(
+                id, state: state, value: value, userAttributes: userAttributes, systemAttributes: reasonAttributes)
+        }
         cache.update([finished])
         return finished
     }
@@ -235,6 +268,8 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
     case invalidProposal(parameter: String, value: String)
     case notAFinalState(TrialState)
     case noTrainer(study: String)
+    /// `budget.n_trials` trials have started: no further trial starts.
+    case budgetUsed(study: String, nTrials: Int)
     case interrupted
 
     public var description: String {
@@ -248,6 +283,9 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
             return "\(state.rawValue) is not a final state: use complete, pruned or fail"
         case .noTrainer(let study):
             return "study '\(study)' has no trainer: drive it from outside with `hpo ask` and `hpo tell`"
+        case .budgetUsed(let study, let nTrials):
+            return
+                "study '\(study)' has used its budget of \(nTrials) trial\(nTrials == 1 ? "" : "s") (budget.n_trials): no trial was started"
         case .interrupted:
             return "interrupted"
         }

@@ -50,7 +50,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
             return APIError(.unprocessableContent, error.description)
         case let error as RuntimeError:
             switch error {
-            case .directionMismatch: return APIError(.conflict, error.description)
+            case .directionMismatch, .budgetUsed: return APIError(.conflict, error.description)
             case .notAFinalState: return APIError(.badRequest, error.description)
             default: return APIError(.internalServerError, error.description)
             }

@@ -28,14 +28,29 @@ struct StudyFileOptions: ParsableArguments {
 struct AskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ask",
-        abstract: "Start a trial and print {\"trial\": N, \"params\": {...}} (creates the study on first use).")
+        abstract: "Start a trial and print {\"trial\": N, \"params\": {...}} (creates the study on first use).",
+        discussion: """
+            The trial starts in one storage transaction, within the study's budget.n_trials (counted across every \
+            process; a failed trial and its retries count once). Once the budget is used, ask prints an error and \
+            exits with status \(budgetUsedStatus.rawValue).
+            """)
+
+    /// The exit status of an ask once the study's budget is used (other errors exit with 1).
+    static let budgetUsedStatus = ExitCode(3)
 
     @OptionGroup var options: StudyFileOptions
 
     func run() async throws {
         try await failing {
             let session = try options.openSession()
-            let trial = try session.ask()
+            let trial: Trial
+            do {
+                trial = try session.ask(within: session.spec.budget.nTrials)
+            } catch let error as RuntimeError {
+                guard case .budgetUsed = error else { throw error }
+                printError("\(error)")
+                throw Self.budgetUsedStatus
+            }
             print(askJSON(trial, space: session.spec.space))
         }
     }
