@@ -1,6 +1,7 @@
 import Foundation
 import HPOCore
 import HPOTraining
+import Synchronization
 
 /// Checkpoints kept as files, one per trial (`trial-<number>.plist` in `directory`), so that a trial lost with its
 /// process continues from its last epoch in the next run. Each save replaces the file atomically: a crash while
@@ -46,6 +47,8 @@ public final class RetryChainCheckpoints: CheckpointStore {
     /// Removes the checkpoint of a chain once it is finished (nil: checkpoints are kept).
     let discard: (@Sendable (Int) -> Void)?
     private let session: StudySession
+    /// Chains whose checkpoint this process saved or read: the only first attempts that can have one.
+    private let touched = Mutex<Set<Int>>([])
 
     public init(base: any CheckpointStore, session: StudySession, discard: (@Sendable (Int) -> Void)? = nil) {
         self.base = base
@@ -54,20 +57,36 @@ public final class RetryChainCheckpoints: CheckpointStore {
     }
 
     public func checkpoint(forTrial trialNumber: Int) throws -> TrainingCheckpoint? {
-        try base.checkpoint(forTrial: session.chainNumber(of: trialNumber))
+        let chain = session.chainNumber(of: trialNumber)
+        let found = try base.checkpoint(forTrial: chain)
+        if found != nil { touched.withLock { _ = $0.insert(chain) } }
+        return found
     }
 
     public func save(_ checkpoint: TrainingCheckpoint, forTrial trialNumber: Int) throws {
-        try base.save(checkpoint, forTrial: session.chainNumber(of: trialNumber))
+        let chain = session.chainNumber(of: trialNumber)
+        touched.withLock { _ = $0.insert(chain) }
+        try base.save(checkpoint, forTrial: chain)
     }
 
     /// Called when `trial` has finished: its chain's checkpoint goes unless a later attempt (a retry, waiting or
-    /// already running) continues from it.
+    /// already running) continues from it. A first attempt has a checkpoint only if it was saved here (its number
+    /// is new to this study), so a trial of a trainer that never checkpoints costs no file-system call; a retry's
+    /// chain may have one from an earlier process and is always cleaned up. Only a FAIL attempt can have been
+    /// re-queued, so only then is the history searched for a later attempt.
     public func trialFinished(_ trial: Trial) {
         guard let discard else { return }
         let chain = trial.retriedTrialNumber ?? trial.number
-        let continued = session.history.trials.contains { $0.retriedTrialNumber == chain && $0.number > trial.number }
-        if !continued { discard(chain) }
+        let saved = touched.withLock { $0.contains(chain) }
+        guard saved || trial.retriedTrialNumber != nil else { return }
+        if trial.state == .fail {
+            let continued = session.history.trials.contains {
+                $0.retriedTrialNumber == chain && $0.number > trial.number
+            }
+            if continued { return }
+        }
+        touched.withLock { _ = $0.remove(chain) }
+        discard(chain)
     }
 }
 

@@ -114,7 +114,7 @@ public final class StudyRunner: Sendable {
                     running -= 1
                     monitor.remove(finished.id)
                     options.checkpoints?.trialFinished(finished)
-                    events(.trialFinished(finished, best: session.history.bestTrial))
+                    events(.trialFinished(finished, best: session.bestTrial))
                 }
             }
             while true {
@@ -163,7 +163,7 @@ public final class StudyRunner: Sendable {
         try session.refresh()
         let summary = RunSummary(
             studyName: session.spec.name, trialsRun: launched, totalTrials: session.trialsCounted,
-            best: session.history.bestTrial, elapsed: Date().timeIntervalSince(started), stopReason: stopReason)
+            best: session.bestTrial, elapsed: Date().timeIntervalSince(started), stopReason: stopReason)
         events(.finished(summary))
         return summary
     }

@@ -23,11 +23,11 @@ extension StudySession {
     /// sampler's proposal; nil once the study's `budget` (its `n_trials`) is used, counted across every process.
     func startTrial(budget: Int?, worker: WorkerIdentity, ownTrials: Set<TrialID>) throws -> Trial? {
         try refresh()
-        let trials = cache.history.trials
-        let waitingRetry = trials.contains { $0.state == .waiting && $0.retriedTrialNumber != nil }
+        let unfinished = cache.unfinishedTrials
+        let waitingRetry = unfinished.contains { $0.state == .waiting && $0.retriedTrialNumber != nil }
         // The count only grows, so a full budget seen in a fresh read stays full: no write is needed to know it.
         if let budget, trialsCounted >= budget, !waitingRetry { return nil }
-        let otherWorkers = trials.contains { trial in
+        let otherWorkers = unfinished.contains { trial in
             trial.state == .running && !ownTrials.contains(trial.id)
                 && WorkerIdentity(json: trial.systemAttributes[RunKey.worker]) != nil
         }
@@ -40,7 +40,7 @@ extension StudySession {
 
     /// RUNNING trials started by `hpo run` processes, other than `ownTrials` (the caller's).
     func otherWorkersTrials(excluding ownTrials: Set<TrialID>) -> [Trial] {
-        cache.history.trials.filter { trial in
+        cache.unfinishedTrials.filter { trial in
             trial.state == .running && !ownTrials.contains(trial.id)
                 && WorkerIdentity(json: trial.systemAttributes[RunKey.worker]) != nil
         }

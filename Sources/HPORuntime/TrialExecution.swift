@@ -88,18 +88,20 @@ extension StudySession {
             state = .fail
             reason = "\(error)"
         }
+        var finished: Trial?
         do {
             if state == .fail, cancellation.isSet {
                 try requeueInterrupted(trial, userAttributes: reporter.userAttributes)
             } else {
-                try tell(
+                finished = try finish(
                     trial: trial.id, state: state, value: value, failReason: reason,
-                    userAttributes: reporter.userAttributes, retryFailure: spec.retry.retryTrainerFailures)
+                    userAttributes: reporter.userAttributes, retryFailure: spec.retry.retryTrainerFailures,
+                    runningHere: true)
             }
         } catch {
             // The trial could not be finished (storage gone, or finished elsewhere): it stays as stored,
             // and a later run recovers it through its heartbeat.
         }
-        return cache.trial(trial.id) ?? (try? storage.trial(trial.id)) ?? trial
+        return finished ?? cache.trial(trial.id) ?? (try? storage.trial(trial.id)) ?? trial
     }
 }

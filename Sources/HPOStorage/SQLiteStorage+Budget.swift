@@ -9,7 +9,8 @@ extension SQLiteStorage {
         let time = OptunaDateTime.rounded(now())
         return try write { db in
             try Self.requireSingleObjectiveStudy(study, db)
-            let underBudget = try budget.map { try Self.budgetedTrialCount(in: study, db) < $0 } ?? true
+            let number = try Self.nextTrialNumber(in: study, db)
+            let underBudget = try budget.map { try Self.budgetedTrialCount(in: study, trials: number, db) < $0 } ?? true
             let waiting = try Int64.fetchOne(
                 db.cachedStatement(
                     sql: "SELECT t.trial_id FROM trials t WHERE t.study_id = ? AND t.state = 'WAITING' AND (? OR "
@@ -26,7 +27,7 @@ extension SQLiteStorage {
             guard underBudget else { return nil }
             var running = proposal
             running.state = .running
-            return try Self.insertTrial(running, in: study, at: time, db)
+            return try Self.insertTrial(running, in: study, at: time, number: number, db)
         }
     }
 
@@ -34,15 +35,22 @@ extension SQLiteStorage {
         try read { db in try Self.budgetedTrialCount(in: study, db) }
     }
 
+    /// The budget used, from `trials`, the number of the study's trials (`nextTrialNumber`, found without a
+    /// scan): that count less the WAITING trials (through the study's state index) and the retries that are not
+    /// WAITING (through the attribute-key index). Nothing here grows with the number of finished trials.
+    static func budgetedTrialCount(in study: StudyID, trials: Int, _ db: Database) throws -> Int {
+        let uncounted =
+            try Int.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT (SELECT COUNT(*) FROM trials WHERE study_id = ? AND state = 'WAITING') + "
+                        + "(SELECT COUNT(*) FROM trial_system_attributes a JOIN trials t ON t.trial_id = a.trial_id "
+                        + "WHERE a.\"key\" = 'failed_trial' AND +t.study_id = ? AND +t.state != 'WAITING')"),
+                arguments: [study, study]) ?? 0
+        return trials - uncounted
+    }
+
     static func budgetedTrialCount(in study: StudyID, _ db: Database) throws -> Int {
-        try Int.fetchOne(
-            db.cachedStatement(
-                // Trials that are not WAITING (through the study's state index), less the retries among them
-                // (through the attribute-key index): no per-trial look-up.
-                sql: "SELECT (SELECT COUNT(*) FROM trials WHERE study_id = ? AND state != 'WAITING') - "
-                    + "(SELECT COUNT(*) FROM trial_system_attributes a JOIN trials t ON t.trial_id = a.trial_id "
-                    + "WHERE a.\"key\" = 'failed_trial' AND +t.study_id = ? AND +t.state != 'WAITING')"),
-            arguments: [study, study]) ?? 0
+        try budgetedTrialCount(in: study, trials: nextTrialNumber(in: study, db), db)
     }
 
     public func failTrial(_ trial: TrialID, _ failure: TrialFailure) throws -> TrialFailure.Outcome {

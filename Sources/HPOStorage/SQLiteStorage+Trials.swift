@@ -11,10 +11,19 @@ extension SQLiteStorage {
     }
 
     /// Inserts a trial with the next number of the study, its parameters, intermediate values and attributes.
-    static func insertTrial(_ trial: NewTrial, in study: StudyID, at time: Date, _ db: Database) throws -> Trial {
+    /// `number` is the study's next trial number when the caller has looked it up in this transaction (after
+    /// checking the study with `requireSingleObjectiveStudy`).
+    static func insertTrial(
+        _ trial: NewTrial, in study: StudyID, at time: Date, number known: Int? = nil, _ db: Database
+    ) throws -> Trial {
         try StorageRules.check(trial)
-        try Self.requireSingleObjectiveStudy(study, db)
-        let number = try Self.nextTrialNumber(in: study, db)
+        let number: Int
+        if let known {
+            number = known
+        } else {
+            try Self.requireSingleObjectiveStudy(study, db)
+            number = try Self.nextTrialNumber(in: study, db)
+        }
         let start = trial.state == .waiting ? nil : time
         let complete = trial.state.isFinished ? time : nil
         try db.cachedStatement(
@@ -114,8 +123,17 @@ extension SQLiteStorage {
         _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
         systemAttributes: [String: JSONValue], returning: Bool = false
     ) throws -> Trial? {
-        let time = OptunaDateTime.format(now())
-        return try write { db in
+        try finish(
+            trial, state: state, value: value, userAttributes: userAttributes, systemAttributes: systemAttributes,
+            at: OptunaDateTime.format(now()), readBack: returning)
+    }
+
+    /// The finish transaction itself, at the stored completion time `time`.
+    private func finish(
+        _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
+        systemAttributes: [String: JSONValue], at time: String, readBack: Bool
+    ) throws -> Trial? {
+        try write { db in
             let (current, number) = try Self.trialState(trial, db)
             guard current == .running else { throw StorageError.trialNotRunning(number: number, state: current) }
             try StorageRules.checkFinish(number: number, state: state, value: value)
@@ -133,8 +151,26 @@ extension SQLiteStorage {
             }
             try Self.upsert(userAttributes, into: .trialUser, owner: trial, db)
             try Self.upsert(systemAttributes, into: .trialSystem, owner: trial, db)
-            return returning ? try Self.loadTrials(db, .id(trial)).first : nil
+            return readBack ? try Self.loadTrials(db, .id(trial)).first : nil
         }
+    }
+
+    public func finishTrial(
+        held: Trial, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
+        systemAttributes: [String: JSONValue]
+    ) throws -> Trial {
+        let time = OptunaDateTime.rounded(now())
+        _ = try finish(
+            held.id, state: state, value: value, userAttributes: userAttributes, systemAttributes: systemAttributes,
+            at: OptunaDateTime.format(time), readBack: false)
+        var finished = held
+        finished.state = state
+        finished.datetimeComplete = time
+        // As stored: a FAIL trial has no value, NaN is never stored, ±infinity is.
+        finished.value = state == .fail ? nil : value.flatMap { $0.isNaN ? nil : $0 }
+        finished.userAttributes.merge(userAttributes) { _, new in new }
+        finished.systemAttributes.merge(systemAttributes) { _, new in new }
+        return finished
     }
 
     public func recordHeartbeat(of trial: TrialID) throws {
@@ -314,10 +350,17 @@ extension SQLiteStorage {
             case .study(let study, let states): return ("t.study_id = ?" + Self.stateClause(states), [study], true)
             case .studyAndIDs(let study, let after, let ids):
                 var alternatives = ids.isEmpty ? [] : ["t.trial_id IN (\(ids.map(String.init).joined(separator: ",")))"]
-                if let after { alternatives.append("t.trial_id > \(after)") }
+                var arguments: StatementArguments = [study]
+                if let after {
+                    alternatives.append("t.trial_id > ?")
+                    arguments += [after]
+                }
                 if alternatives.isEmpty { alternatives = ["0"] }
-                // `+t.study_id`: look the ids up by rowid rather than scanning the study.
-                return ("+t.study_id = ? AND (" + alternatives.joined(separator: " OR ") + ")", [study], false)
+                // `+t.study_id`: look the ids up by rowid rather than scanning the study. Without ids (no trial
+                // unfinished) the text is fixed, so a cache's refresh reuses one prepared statement.
+                return (
+                    "+t.study_id = ? AND (" + alternatives.joined(separator: " OR ") + ")", arguments, ids.isEmpty
+                )
             }
         }
 
