@@ -160,8 +160,10 @@ extension StudyManager {
 
     /// Asks the session for a trial (for a trainer outside the daemon) on the I/O threads and records how long it
     /// took.
-    func timedAsk(_ session: StudySession, budget: Int?) async throws -> Trial {
-        let trial: Trial? = try await timed { try session.ask(within: budget) }
+    func timedAsk(
+        _ session: StudySession, budget: Int?, systemAttributes: [String: JSONValue] = [:]
+    ) async throws -> Trial {
+        let trial: Trial? = try await timed { try session.ask(within: budget, systemAttributes: systemAttributes) }
         guard let trial else { throw ManagerError.invalidRequest("no trial was started") }
         return trial
     }

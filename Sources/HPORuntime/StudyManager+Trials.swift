@@ -34,10 +34,29 @@ extension StudyManager {
     // MARK: Ask / report / tell
 
     /// Starts a trial of the study for a trainer outside the daemon, within the study's `budget.n_trials`
-    /// (`RuntimeError.budgetUsed` beyond it).
-    public func ask(_ name: String) async throws -> Trial {
+    /// (`RuntimeError.budgetUsed` beyond it). With `heartbeat`, the client promises heartbeats (reports count as
+    /// heartbeats), and the trial is failed and re-queued once it falls silent past the study's grace period
+    /// (`StudySession.failSilentRemoteTrials`).
+    public func ask(_ name: String, heartbeat: Bool = false) async throws -> Trial {
         let study = try await study(named: name)
-        return try await timedAsk(study.session, budget: study.spec.budget.nTrials)
+        let attributes: [String: JSONValue] = heartbeat ? [StudySession.RemoteKey.heartbeat: .bool(true)] : [:]
+        return try await timedAsk(study.session, budget: study.spec.budget.nTrials, systemAttributes: attributes)
+    }
+
+    /// Records a heartbeat of a RUNNING trial asked with heartbeats; `ManagerError.invalidState` for a trial asked
+    /// without.
+    public func heartbeat(_ name: String, trial number: Int) async throws {
+        let study = try await study(named: name)
+        let session = study.session
+        try await blocking {
+            let trial = try Self.runningTrial(number, of: session)
+            guard StudySession.sendsHeartbeats(trial) else {
+                throw ManagerError.invalidState(
+                    "trial \(number) of study '\(name)' was asked without heartbeats: ask with {\"heartbeat\": true} to send them"
+                )
+            }
+            try session.storage.recordHeartbeat(of: trial.id)
+        }
     }
 
     /// Records an intermediate value of a RUNNING trial and returns the scheduler's decision.
@@ -47,7 +66,10 @@ extension StudyManager {
         let session = study.session
         return try await blocking {
             let trial = try Self.runningTrial(number, of: session)
-            return try session.report(trial: trial.id, step: step, value: value)
+            let decision = try session.report(trial: trial.id, step: step, value: value)
+            // A report shows that the client of a trial asked with heartbeats is alive.
+            if StudySession.sendsHeartbeats(trial) { try session.storage.recordHeartbeat(of: trial.id) }
+            return decision
         }
     }
 

@@ -61,17 +61,21 @@ public final class StudyManager: Sendable {
         public var shutdownGrace: TimeInterval
         /// Seconds between heartbeats of the trials the daemon runs, and between checks for lost trials.
         public var heartbeatInterval: TimeInterval
+        /// The clock lost trials are judged by (the storage's clock writes their heartbeats).
+        public var now: @Sendable () -> Date
 
         public init(
             workers: Int, ioThreads: Int = 2,
             workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-            shutdownGrace: TimeInterval = 300, heartbeatInterval: TimeInterval = 5
+            shutdownGrace: TimeInterval = 300, heartbeatInterval: TimeInterval = 5,
+            now: @escaping @Sendable () -> Date = { Date() }
         ) {
             self.workers = max(1, workers)
             self.ioThreads = max(1, ioThreads)
             self.workingDirectory = workingDirectory
             self.shutdownGrace = shutdownGrace
             self.heartbeatInterval = heartbeatInterval
+            self.now = now
         }
     }
 
@@ -114,7 +118,10 @@ public final class StudyManager: Sendable {
             interval: configuration.heartbeatInterval,
             beat: { trial in try? storage.recordHeartbeat(of: trial) },
             tick: { tick.run() })
-        tick.set { [weak self] in self?.recoverLostTrialsOfOtherWorkers() }
+        tick.set { [weak self] in
+            self?.recoverLostTrialsOfOtherWorkers()
+            self?.failSilentRemoteTrials()
+        }
     }
 
     /// Fails and re-queues RUNNING trials of the loaded studies whose worker (another process on the same
@@ -123,7 +130,21 @@ public final class StudyManager: Sendable {
         let studies = registry.withLock { $0.studies.values.filter(\.hasTrainer) }
         let own = heartbeats.trials
         for study in studies {
-            _ = try? study.session.recoverLostTrials(now: Date(), worker: .current, ownTrials: own)
+            _ = try? study.session.recoverLostTrials(now: configuration.now(), worker: .current, ownTrials: own)
+        }
+    }
+
+    /// Fails and re-queues RUNNING trials asked with heartbeats through the API whose client fell silent past the
+    /// study's grace period (`StudySession.failSilentRemoteTrials`), in every loaded study. Runs on the heartbeat
+    /// thread.
+    func failSilentRemoteTrials() {
+        let studies = registry.withLock { Array($0.studies.values) }
+        for study in studies {
+            guard let failed = try? study.session.failSilentRemoteTrials(now: configuration.now()) else { continue }
+            for trial in failed {
+                metrics.recordFinish(.fail)
+                logger.info("study \(study.name): trial \(trial.number) failed: its remote worker fell silent")
+            }
         }
     }
 
@@ -166,7 +187,8 @@ public final class StudyManager: Sendable {
                 let study = try await open(spec: spec, record: record, systemAttributes: [:], status: status)
                 if study.hasTrainer {
                     let lost = try await blocking {
-                        try study.session.recoverLostTrials(now: Date(), worker: .current, ownTrials: [])
+                        try study.session.recoverLostTrials(
+                            now: self.configuration.now(), worker: .current, ownTrials: [])
                     }
                     report.recoveredTrials += lost.count
                     if !lost.isEmpty {

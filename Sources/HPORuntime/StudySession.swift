@@ -83,14 +83,17 @@ public final class StudySession: Sendable {
     /// Starts a new trial in one storage transaction: the oldest WAITING trial that may start (retries first in
     /// line), else the sampler's proposal. With a `budget` (the study's `n_trials`), no trial starts once the
     /// budget is used, counted across every process as `trialsCounted` counts (a retry may always start):
-    /// `RuntimeError.budgetUsed` then.
-    public func ask(within budget: Int?) throws -> Trial {
+    /// `RuntimeError.budgetUsed` then. `systemAttributes` are written to the trial that starts, in the same
+    /// transaction.
+    public func ask(within budget: Int?, systemAttributes: [String: JSONValue] = [:]) throws -> Trial {
         try refresh()
         // The count only grows, so a full budget seen in a fresh read stays full: no write is needed to know it.
         if let budget, trialsCounted >= budget, cache.waitingCount == 0 {
             throw RuntimeError.budgetUsed(study: spec.name, nTrials: budget)
         }
-        guard let trial = try storage.startTrial(in: study.id, try propose(salt: 0), budget: budget) else {
+        var proposal = try propose(salt: 0)
+        proposal.systemAttributes.merge(systemAttributes) { _, new in new }
+        guard let trial = try storage.startTrial(in: study.id, proposal, budget: budget) else {
             throw RuntimeError.budgetUsed(study: spec.name, nTrials: budget ?? 0)
         }
         cache.update([trial])

@@ -12,7 +12,7 @@ import HPOCore
 /// - the last intermediate value, for TPE (it ranks PRUNED trials by their last step and value) and for ASHA and
 ///   Hyperband (an `auto` resource is derived from the COMPLETE trials' last steps);
 /// - the scheduler's system attributes, for ASHA and Hyperband (`completed_rung_<i>`, resolved resources).
-/// User attributes, the fail reason and the worker identity are never kept.
+/// User attributes, the fail reason, the worker identity and the remote heartbeat mark are never kept.
 struct TrialRetention: Sendable, Hashable {
     var params: Bool
     var allIntermediateValuesOfComplete: Bool
@@ -58,7 +58,9 @@ struct TrialRetention: Sendable, Hashable {
     }
 
     /// System attributes that never stay with a finished trial (they are read from storage when shown).
-    static let droppedAttributes: Set<String> = [StudySession.Key.failReason, StudySession.RunKey.worker]
+    static let droppedAttributes: Set<String> = [
+        StudySession.Key.failReason, StudySession.RunKey.worker, StudySession.RemoteKey.heartbeat,
+    ]
 
     /// The part of the finished `trial` to keep. `distributions` is the shared copy of the study's distributions
     /// (set from the first trial that has some); a trial with the same ones refers to it instead of its own copy.

@@ -42,8 +42,10 @@ struct APIRoutes: Sendable {
         router.get("studies/:name/trials/:number") { _, context in
             JSONResponse.make(APIJSON.trial(try await manager.trial(try number(context), of: try name(context))))
         }
-        router.post("studies/:name/ask") { _, context in
-            JSONResponse.make(APIJSON.asked(try await manager.ask(try name(context))), status: .created)
+        router.post("studies/:name/ask") { request, context in try await ask(request, context) }
+        router.post("studies/:name/trials/:number/heartbeat") { _, context in
+            try await manager.heartbeat(try name(context), trial: try number(context))
+            return JSONResponse.make(.object(["trial": .integer(try number(context)), "state": .string("RUNNING")]))
         }
         router.post("studies/:name/trials/:number/report") { request, context in
             try await report(request, context)
@@ -160,6 +162,29 @@ struct APIRoutes: Sendable {
                 "total": .integer(page.total), "offset": .integer(page.offset), "limit": .integer(page.limit),
                 "trials": .array(page.trials.map(APIJSON.trial)),
             ]))
+    }
+
+    /// An optional `{"heartbeat": true}` → `{"trial": N, "params": {...}}`, with `"heartbeat": {"interval",
+    /// "grace_period"}` (seconds) when the client promised heartbeats.
+    private func ask(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try BodyReader.object(try await BodyReader.text(request, limit: maxBodyBytes))
+        let heartbeat: Bool
+        switch body["heartbeat"] {
+        case nil, .null?: heartbeat = false
+        case .bool(let flag)?: heartbeat = flag
+        default: throw APIError.badRequest("\"heartbeat\" must be true or false")
+        }
+        let study = try name(context)
+        let trial = try await manager.ask(study, heartbeat: heartbeat)
+        var answer = APIJSON.asked(trial)
+        if heartbeat, case .object(var members) = answer {
+            let retry = try await manager.study(named: study).spec.retry
+            members["heartbeat"] = .object([
+                "interval": .number(retry.heartbeatInterval), "grace_period": .number(retry.gracePeriod),
+            ])
+            answer = .object(members)
+        }
+        return JSONResponse.make(answer, status: .created)
     }
 
     /// `{"step": INT, "value": NUMBER}` → `{"decision": "continue" | "prune"}`.

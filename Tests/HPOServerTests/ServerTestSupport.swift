@@ -15,14 +15,16 @@ struct TestDaemon {
 
     init(
         storage: any StudyStorage = InMemoryStorage(), workers: Int = 2, token: String? = nil,
-        maxBodyBytes: Int = 1 << 20
+        maxBodyBytes: Int = 1 << 20, heartbeatInterval: TimeInterval = 5,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         var logger = Logger(label: "hpo.test")
         logger.logLevel = .critical
         manager = StudyManager(
             storage: storage,
             configuration: StudyManager.Configuration(
-                workers: workers, workingDirectory: FileManager.default.temporaryDirectory, shutdownGrace: 30),
+                workers: workers, workingDirectory: FileManager.default.temporaryDirectory, shutdownGrace: 30,
+                heartbeatInterval: heartbeatInterval, now: now),
             logger: logger)
         settings = HPOAPI.Settings(token: token, maxBodyBytes: maxBodyBytes)
     }
