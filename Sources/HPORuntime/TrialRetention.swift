@@ -9,27 +9,29 @@ import HPOCore
 ///   the distributions of trials with the study's own domains share one copy;
 /// - every intermediate value of a COMPLETE trial, for the percentile (median) scheduler, which compares a report
 ///   with the COMPLETE trials' values at the same step;
-/// - the last intermediate value, for TPE (it ranks PRUNED trials by their last step and value) and for ASHA and
-///   Hyperband (an `auto` resource is derived from the COMPLETE trials' last steps);
+/// - the last intermediate value of a PRUNED trial for TPE (it ranks PRUNED trials by their last step and value),
+///   and of a COMPLETE trial for ASHA and Hyperband (an `auto` resource is derived from the COMPLETE trials' last
+///   steps);
 /// - the scheduler's system attributes, for ASHA and Hyperband (`completed_rung_<i>`, resolved resources).
 /// User attributes, the fail reason, the worker identity and the remote heartbeat mark are never kept.
 struct TrialRetention: Sendable, Hashable {
     var params: Bool
     var allIntermediateValuesOfComplete: Bool
-    var lastIntermediateValue: Bool
+    /// The states whose trials keep their last intermediate value.
+    var lastIntermediateValue: Set<TrialState>
     var schedulerAttributes: Bool
 
     /// Keeps every field of every trial (no slimming).
     static let whole = TrialRetention(
-        params: true, allIntermediateValuesOfComplete: true, lastIntermediateValue: true, schedulerAttributes: true,
-        keepsWhole: true)
+        params: true, allIntermediateValuesOfComplete: true, lastIntermediateValue: [.complete, .pruned, .fail],
+        schedulerAttributes: true, keepsWhole: true)
 
     /// True for `whole`: finished trials are kept as they are.
     let keepsWhole: Bool
 
     init(
-        params: Bool, allIntermediateValuesOfComplete: Bool, lastIntermediateValue: Bool, schedulerAttributes: Bool,
-        keepsWhole: Bool = false
+        params: Bool, allIntermediateValuesOfComplete: Bool, lastIntermediateValue: Set<TrialState>,
+        schedulerAttributes: Bool, keepsWhole: Bool = false
     ) {
         self.params = params
         self.allIntermediateValuesOfComplete = allIntermediateValuesOfComplete
@@ -52,9 +54,12 @@ struct TrialRetention: Sendable, Hashable {
         case .percentile: allOfComplete = true
         case .asha, .hyperband: ladder = true
         }
+        var last: Set<TrialState> = []
+        if modelsParameters { last.insert(.pruned) }
+        if ladder { last.insert(.complete) }
         self.init(
-            params: modelsParameters, allIntermediateValuesOfComplete: allOfComplete,
-            lastIntermediateValue: modelsParameters || ladder, schedulerAttributes: ladder)
+            params: modelsParameters, allIntermediateValuesOfComplete: allOfComplete, lastIntermediateValue: last,
+            schedulerAttributes: ladder)
     }
 
     /// System attributes that never stay with a finished trial (they are read from storage when shown).
@@ -80,7 +85,9 @@ struct TrialRetention: Sendable, Hashable {
         }
         if allIntermediateValuesOfComplete, trial.state == .complete {
             kept.intermediateValues = trial.intermediateValues
-        } else if lastIntermediateValue, let step = trial.lastStep, let value = trial.intermediateValues[step] {
+        } else if lastIntermediateValue.contains(trial.state), let step = trial.lastStep,
+            let value = trial.intermediateValues[step]
+        {
             kept.intermediateValues = [step: value]
         }
         if schedulerAttributes {

@@ -94,7 +94,8 @@ struct TrialRetentionTests {
         }
         let attributes: [String: JSONValue] = ["note": .string("trial \(trial.number)")]
         let finished: Trial?
-        if pruned {
+        // Some trials are told PRUNED without a prune decision, so that every study has PRUNED trials.
+        if pruned || trial.number % 7 == 2 {
             finished = try session.tell(trial: trial.id, state: .pruned, value: nil, userAttributes: attributes)
         } else if trial.number % 4 == 1 {
             finished = try session.tell(
@@ -144,7 +145,21 @@ struct TrialRetentionTests {
             #expect(kept.systemAttributes["fail_reason"] == nil)
             let rungs = whole.systemAttributes.filter { $0.key.hasPrefix("completed_rung_") }
             #expect(kept.systemAttributes == rungs)
-            let last = whole.lastStep
+            // TPE ranks PRUNED trials by their last value; ASHA's `auto` resource reads COMPLETE trials' last step.
+            let last = whole.state == .fail ? nil : whole.lastStep
+            #expect(kept.intermediateValues == (last.map { [$0: whole.intermediateValues[$0] ?? .nan] } ?? [:]))
+        }
+    }
+
+    @Test(arguments: [4, 5] as [UInt64])
+    func tpeWithoutSchedulerKeepsParametersAndOnlyThePrunedTrialsLastValue(seed: UInt64) throws {
+        let (session, storage) = try runStudy(Self.tpe(startup: 6), .none, seed: seed)
+        let stored = try storage.trials(in: session.study.id, states: nil)
+        let best = try #require(session.history.bestTrial)
+        #expect(stored.contains { $0.state == .pruned })
+        for (kept, whole) in zip(session.history.trials, stored) where kept.id != best.id {
+            #expect(kept.params == whole.params && kept.distributions == whole.distributions)
+            let last = whole.state == .pruned ? whole.lastStep : nil
             #expect(kept.intermediateValues == (last.map { [$0: whole.intermediateValues[$0] ?? .nan] } ?? [:]))
         }
     }
