@@ -25,6 +25,9 @@ public struct RunSummary: Sendable {
 /// happen, and stops at `n_trials` (the study's total, counted across every process running the study), at the
 /// timeout, or when asked to.
 ///
+/// Each of `workers` pool threads (at most the pool's size) runs a worker loop for the whole run (`RunWorkers`):
+/// start a trial (one worker at a time), train it, finish it, so a trial involves no hand-over between threads.
+///
 /// While it runs, a heartbeat thread writes the heartbeat of each running trial every `retry.heartbeat_interval`
 /// and then recovers lost trials (their worker's process is gone, or their heartbeat is older than
 /// `retry.grace_period`): each is failed and re-queued with the same parameters, as the retry policy allows.
@@ -101,69 +104,23 @@ public final class StudyRunner: Sendable {
         }
         let existing = session.trialsCounted
         events(.started(study: session.spec.name, existing: existing, target: options.nTrials, workers: workers))
-        var launched = 0
-        var stopReason = "budget reached"
-        // Waiting for other processes' trials polls from 10 ms, doubling up to half a heartbeat interval (at most
-        // 1 s): a study whose other workers finish quickly ends quickly, a long wait costs few reads.
-        let longestPoll = min(1, max(0.01, policy.heartbeatInterval / 2))
-        var poll = 0.01
-        try await withThrowingTaskGroup(of: Trial.self) { group in
-            var running = 0
-            func collect() async throws {
-                if let finished = try await group.next() {
-                    running -= 1
-                    monitor.remove(finished.id)
-                    options.checkpoints?.trialFinished(finished)
-                    events(.trialFinished(finished, best: session.bestTrial))
-                }
+        // Each worker asks, trains and tells on its own pool thread, trial after trial, so a trial costs no hop
+        // between threads; the async side only waits for the workers to end.
+        let loops = RunWorkers(
+            runner: self, monitor: monitor, started: started, timeLimit: timeLimit,
+            longestPoll: min(1, max(0.01, policy.heartbeatInterval / 2)), events: events)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(workers, pool.threadCount) {
+                group.addTask { try await pool.run { loops.work() } }
             }
-            while true {
-                if stopRequested.isSet {
-                    stopReason = "stopped"
-                    break
-                }
-                if let timeLimit, Date().timeIntervalSince(started) >= timeLimit {
-                    stopReason = "timeout"
-                    break
-                }
-                if running >= workers {
-                    try await collect()
-                    continue
-                }
-                let own = monitor.trials
-                guard let trial = try session.startTrial(budget: options.nTrials, worker: worker, ownTrials: own)
-                else {
-                    if running > 0 {
-                        try await collect()
-                    } else if !session.otherWorkersTrials(excluding: own).isEmpty {
-                        // Trials of other processes are still running: wait for them to finish or to be
-                        // recovered (then re-queued here).
-                        try await Task.sleep(for: .seconds(poll))
-                        poll = min(longestPoll, poll * 2)
-                        try session.recoverLostTrials(now: options.now(), worker: worker, ownTrials: own)
-                    } else {
-                        break
-                    }
-                    continue
-                }
-                monitor.add(trial.id)
-                poll = 0.01
-                launched += 1
-                running += 1
-                events(.trialStarted(trial))
-                let trainer = self.trainer
-                let cancel = self.cancelTrials
-                group.addTask {
-                    try await pool.run { session.execute(trial, trainer: trainer, cancellation: cancel) }
-                }
-            }
-            if running > 0 { events(.stopping(reason: stopReason)) }
-            while running > 0 { try await collect() }
+            try await group.waitForAll()
         }
+        let outcome = loops.outcome
+        if let error = outcome.error { throw error }
         try session.refresh()
         let summary = RunSummary(
-            studyName: session.spec.name, trialsRun: launched, totalTrials: session.trialsCounted,
-            best: session.bestTrial, elapsed: Date().timeIntervalSince(started), stopReason: stopReason)
+            studyName: session.spec.name, trialsRun: outcome.launched, totalTrials: session.trialsCounted,
+            best: session.bestTrial, elapsed: Date().timeIntervalSince(started), stopReason: outcome.stopReason)
         events(.finished(summary))
         return summary
     }

@@ -47,7 +47,8 @@ final class ProgressDisplay: Sendable {
                 state.best = best
             }
             if interactive {
-                draw(force: true)
+                // At most ten redraws a second, however fast trials finish; `finish` draws the last state.
+                draw(force: false)
             } else {
                 let value = trial.value.map { "\($0)" } ?? "-"
                 var line = "trial \(trial.number) \(trial.state.rawValue) value=\(value)"
@@ -97,13 +98,30 @@ final class ProgressDisplay: Sendable {
             }
             return text
         }
-        if let line { FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8)) }
+        if let line { Self.writeStandardError("\r\u{1B}[K\(line)") }
     }
 
     private func log(_ message: String) {
         let seconds = Int(Date().timeIntervalSince1970) % 86_400
-        let stamp = String(format: "%02d:%02d:%02dZ", seconds / 3600, (seconds / 60) % 60, seconds % 60)
-        FileHandle.standardError.write(Data("[\(stamp)] \(message)\n".utf8))
+        func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let stamp = "\(twoDigits(seconds / 3600)):\(twoDigits((seconds / 60) % 60)):\(twoDigits(seconds % 60))Z"
+        Self.writeStandardError("[\(stamp)] \(message)\n")
+    }
+
+    /// Writes `text` to stderr with one `write` call in the common case (a line per trial stays cheap).
+    static func writeStandardError(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            guard var next = bytes.baseAddress else { return }
+            var left = bytes.count
+            while left > 0 {
+                let written = write(STDERR_FILENO, next, left)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { return }
+                next += written
+                left -= written
+            }
+        }
     }
 }
 

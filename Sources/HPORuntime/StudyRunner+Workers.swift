@@ -1,0 +1,154 @@
+import Foundation
+import HPOCore
+import Synchronization
+
+/// The worker loops of one `StudyRunner.run`: each runs on a pool thread for the whole run and repeats ask, train,
+/// tell until the run ends. Starting a trial (refresh, the sampler's proposal, the start transaction) is done by one
+/// worker at a time, so every proposal sees the trials started before it, as with a single asking loop.
+///
+/// A worker that finds no trial to start (the budget is used) while trials of this run are still running waits for
+/// one of them to finish and asks again (a failed trial may have been re-queued). When none of this run's trials are
+/// running but other processes' are, it polls from 10 ms, doubling up to `longestPoll`, recovering lost trials each
+/// time, so that a study left by a crashed process ends with every trial finished.
+final class RunWorkers: Sendable {
+    struct Outcome {
+        var launched = 0
+        var stopReason = "budget reached"
+        var error: (any Error)?
+    }
+
+    private struct State {
+        var outcome = Outcome()
+        /// Trials of this run being trained now.
+        var running = 0
+        /// Trials of this run finished so far (a waiting worker wakes when it changes).
+        var finished = 0
+        /// Set once the run must start no further trial (stop, timeout, error).
+        var ended = false
+    }
+
+    private let runner: StudyRunner
+    private let monitor: HeartbeatMonitor
+    private let started: Date
+    private let timeLimit: TimeInterval?
+    private let longestPoll: TimeInterval
+    private let events: @Sendable (RunEvent) -> Void
+    private let state = Mutex(State())
+    /// Wakes workers waiting for a trial of this run to finish; `state` changes that they wait for are made while
+    /// it is held.
+    private let condition = NSCondition()
+    /// Held while a worker starts a trial: one proposal at a time.
+    private let asking = Mutex(())
+
+    init(
+        runner: StudyRunner, monitor: HeartbeatMonitor, started: Date, timeLimit: TimeInterval?,
+        longestPoll: TimeInterval, events: @escaping @Sendable (RunEvent) -> Void
+    ) {
+        self.runner = runner
+        self.monitor = monitor
+        self.started = started
+        self.timeLimit = timeLimit
+        self.longestPoll = longestPoll
+        self.events = events
+    }
+
+    /// What the run did, once every worker has returned.
+    var outcome: Outcome { state.withLock { $0.outcome } }
+
+    /// One worker's loop; returns when the run ends for it.
+    func work() {
+        let session = runner.session
+        let options = runner.options
+        var poll = 0.01
+        while true {
+            if runner.stopRequested.isSet {
+                end(reason: "stopped")
+                return
+            }
+            if let timeLimit, Date().timeIntervalSince(started) >= timeLimit {
+                end(reason: "timeout")
+                return
+            }
+            if state.withLock({ $0.ended }) { return }
+            let trial: Trial?
+            do {
+                trial = try asking.withLock { _ in
+                    let started = try session.startTrial(
+                        budget: options.nTrials, worker: options.worker, ownTrials: monitor.trials)
+                    if let started {
+                        // Registered before the next worker asks, so that it counts the trial as this run's own.
+                        monitor.add(started.id)
+                        state.withLock { state in
+                            state.running += 1
+                            state.outcome.launched += 1
+                        }
+                    }
+                    return started
+                }
+            } catch {
+                fail(error)
+                return
+            }
+            guard let trial else {
+                if waitForARunningTrial() { continue }
+                if !session.otherWorkersTrials(excluding: monitor.trials).isEmpty {
+                    // Trials of other processes are still running: wait for them to finish or to be recovered
+                    // (then re-queued here).
+                    Thread.sleep(forTimeInterval: poll)
+                    poll = min(longestPoll, poll * 2)
+                    do {
+                        try session.recoverLostTrials(
+                            now: options.now(), worker: options.worker, ownTrials: monitor.trials)
+                    } catch {
+                        fail(error)
+                        return
+                    }
+                    continue
+                }
+                return
+            }
+            poll = 0.01
+            events(.trialStarted(trial))
+            let finished = session.execute(trial, trainer: runner.trainer, cancellation: runner.cancelTrials)
+            monitor.remove(trial.id)
+            options.checkpoints?.trialFinished(finished)
+            condition.lock()
+            state.withLock { state in
+                state.running -= 1
+                state.finished += 1
+            }
+            condition.broadcast()
+            condition.unlock()
+            events(.trialFinished(finished, best: session.bestTrial))
+        }
+    }
+
+    /// Ends the run for every worker with `reason`; the first reason is the run's. Announces that running trials
+    /// are being waited for.
+    private func end(reason: String) {
+        let running: Int? = state.withLock { state in
+            guard !state.ended else { return nil }
+            state.ended = true
+            state.outcome.stopReason = reason
+            return state.running
+        }
+        if let running, running > 0 { events(.stopping(reason: reason)) }
+    }
+
+    private func fail(_ error: any Error) {
+        state.withLock { state in
+            if state.outcome.error == nil { state.outcome.error = error }
+            state.ended = true
+        }
+    }
+
+    /// Waits until a trial of this run finishes; false at once when none is running.
+    private func waitForARunningTrial() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        let (running, seen) = state.withLock { ($0.running, $0.finished) }
+        guard running > 0 else { return false }
+        while state.withLock({ $0.finished == seen && $0.running > 0 }) { condition.wait() }
+        return true
+    }
+}

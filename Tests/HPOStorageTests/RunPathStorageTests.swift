@@ -1,0 +1,108 @@
+import Foundation
+import HPOCore
+import HPOTestSupport
+import Testing
+
+@testable import HPOStorage
+
+/// What `hpo run` relies on to spend one write transaction per ask and one per tell.
+@Suite("SQLite run path: finishing held trials, budget counts")
+struct RunPathStorageTests {
+    let distribution = Distribution.float(FloatDistribution(low: -5, high: 5))
+
+    func running(_ storage: SQLiteStorage, in study: StudyID, x: Double) throws -> Trial {
+        var proposal = NewTrial(state: .running, params: ["x": x], distributions: ["x": distribution])
+        proposal.systemAttributes["hpo:worker"] = .string("w")
+        return try #require(try storage.startTrial(in: study, proposal, budget: nil))
+    }
+
+    @Test(arguments: [
+        (TrialState.complete, 0.25 as Double?), (.complete, -Double.infinity), (.pruned, Double.nan),
+        (.pruned, 1.5), (.pruned, nil), (.fail, 2.0), (.fail, nil),
+    ])
+    func aHeldTrialFinishesAsItReadsBackFromTheFile(state: TrialState, value: Double?) throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clock = ManualClock()
+        let storage = try SQLiteStorage(path: folder.appendingPathComponent("study.db").path, now: { clock.now })
+        let study = try storage.createStudy(name: "held", direction: .minimize, systemAttributes: [:])
+        let trial = try running(storage, in: study.id, x: 1.25)
+        try storage.recordReport(step: 1, value: 3, systemAttributes: ["rung": .integer(0)], of: trial.id)
+        var held = try #require(try storage.trial(trial.id))
+        held.userAttributes = ["earlier": .bool(true)]
+        try storage.setTrialUserAttributes(["earlier": .bool(true)], of: trial.id)
+        clock.advance(by: 2.000_000_4)
+        let finished = try storage.finishTrial(
+            held: held, state: state, value: value, userAttributes: ["note": .string("n")],
+            systemAttributes: state == .fail ? ["fail_reason": .string("boom")] : [:])
+        let stored = try #require(try storage.trial(trial.id))
+        #expect(finished == stored)
+        #expect(finished.state == state)
+        #expect(finished.datetimeComplete != nil)
+    }
+
+    @Test func aHeldTrialFinishedElsewhereIsNotFinishedAgain() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let storage = try SQLiteStorage(path: folder.appendingPathComponent("study.db").path)
+        let study = try storage.createStudy(name: "held", direction: .minimize, systemAttributes: [:])
+        let trial = try running(storage, in: study.id, x: 0)
+        _ = try storage.failTrial(trial.id, TrialFailure(systemAttributes: ["fail_reason": .string("lost")]))
+        #expect(throws: StorageError.trialNotRunning(number: trial.number, state: .fail)) {
+            try storage.finishTrial(held: trial, state: .complete, value: 1, userAttributes: [:], systemAttributes: [:])
+        }
+        #expect(try storage.trial(trial.id)?.value == nil)
+    }
+
+    /// The budget used, counted the slow way from every trial of the study.
+    func countedByHand(_ storage: SQLiteStorage, _ study: StudyID) throws -> Int {
+        try storage.trials(in: study, states: nil).filter { trial in
+            trial.state != .waiting && trial.systemAttributes[RetryAttribute.failedTrial] == nil
+        }.count
+    }
+
+    @Test(arguments: [0, 1, 2])
+    func theBudgetCountedFromTrialNumbersMatchesACountOfEveryTrial(seed: UInt64) throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let storage = try SQLiteStorage(path: folder.appendingPathComponent("study.db").path)
+        // Two studies in one file, so that counts cannot leak from one study into the other.
+        let study = try storage.createStudy(name: "budget", direction: .minimize, systemAttributes: [:])
+        let other = try storage.createStudy(name: "other", direction: .minimize, systemAttributes: [:])
+        var generator = SeededGenerator(seed: seed, trialNumber: 0)
+        for _ in 0..<60 {
+            let target = Bool.random(using: &generator) ? study.id : other.id
+            let running = try storage.trials(in: target, states: [.running])
+            switch Int.random(in: 0..<6, using: &generator) {
+            case 0:
+                _ = try storage.createTrial(in: target, NewTrial(state: .waiting))
+            case 1 where !running.isEmpty:
+                let trial = running[0]
+                _ = try storage.failTrial(trial.id, TrialFailure(retry: trial.retryCopy()))
+            case 2 where !running.isEmpty:
+                try storage.finishTrial(running[0].id, state: .complete, value: 1, userAttributes: [:])
+            default:
+                _ = try storage.startTrial(in: target, NewTrial(state: .running), budget: nil)
+            }
+            #expect(try storage.budgetedTrialCount(in: study.id) == countedByHand(storage, study.id))
+            #expect(try storage.budgetedTrialCount(in: other.id) == countedByHand(storage, other.id))
+        }
+    }
+
+    @Test func startingStopsAtTheBudgetButARetryMayStillStart() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let storage = try SQLiteStorage(path: folder.appendingPathComponent("study.db").path)
+        let study = try storage.createStudy(name: "budget", direction: .minimize, systemAttributes: [:])
+        let first = try running(storage, in: study.id, x: 1)
+        _ = try running(storage, in: study.id, x: 2)
+        _ = try storage.createTrial(in: study.id, NewTrial(state: .waiting))
+        #expect(try storage.startTrial(in: study.id, NewTrial(), budget: 2) == nil)
+        _ = try storage.failTrial(first.id, TrialFailure(retry: first.retryCopy()))
+        let retry = try #require(try storage.startTrial(in: study.id, NewTrial(), budget: 2))
+        #expect(retry.retriedTrialNumber == first.number)
+        #expect(retry.params == first.params)
+        #expect(try storage.startTrial(in: study.id, NewTrial(), budget: 2) == nil)
+        #expect(try storage.budgetedTrialCount(in: study.id) == 2)
+    }
+}
