@@ -8,8 +8,9 @@ count and the daemon's resident memory at the start, every 5 s and at the end, w
 
 The last line is a verdict on memory: the RSS growth per 1,000 trials in the first and in the second half of the
 run (the first half includes one-time growth: code pages touched, SQLite's page cache filling), the bytes per trial
-that the second half shows (flat: under 64 bytes per trial), and whether growth levelled off (the second half grows
-less than half as fast as the first).
+that the second half shows (flat: under 64 bytes per trial), and whether growth slowed after warm-up (the second
+half grows less than half as fast as the first). Growth that slowed but stays above 64 bytes per trial is memory
+kept per trial, not warm-up: the verdict says "not flat" and gives the rate.
 
     python3 scripts/bench_server.py --hpo .build/release/hpo
     python3 scripts/bench_server.py --url http://127.0.0.1:8080 --pid 12345 --seconds 30
@@ -158,7 +159,7 @@ def memory_verdict(samples):
     first, second = per_thousand(start, middle), per_thousand(middle, end)
     bytes_per_trial = second * 1024 / 1000
     verdict = "flat" if bytes_per_trial < 64 else f"not flat, {bytes_per_trial:.0f} bytes per trial"
-    shape = "levelled off after warm-up" if second < first / 2 else "did not level off"
+    shape = "growth slowed after warm-up" if second < first / 2 else "growth did not slow after warm-up"
     return (f"memory verdict: {verdict} ({shape}): RSS growth per 1,000 trials {first:.0f} KiB over trials "
             f"0-{middle[2]}, {second:.0f} KiB over trials {middle[2]}-{end[2]} "
             f"({bytes_per_trial * 1e6 / 2**20:.0f} MiB per million trials at the second rate)")
