@@ -244,10 +244,6 @@ struct ParzenEstimator: Sendable {
 
     // MARK: Density
 
-    /// Kernels are evaluated in blocks of this many, so that their constants stay in the first-level cache
-    /// while every point is scored against them.
-    private static let blockSize = 128
-
     /// log of the mixture density (probability mass on discrete axes) at each point of `points`
     /// (`points[axis][j]`, internal values).
     func logDensity(of points: [[Double]]) -> [Double] {
@@ -273,7 +269,7 @@ struct ParzenEstimator: Sendable {
     private func logDensityOfPoints(_ points: [[Double]], scratch terms: inout [Double]) -> [Double] {
         let count = points.first?.count ?? 0
         let kernelCount = self.kernelCount
-        guard count > 0 else { return [] }
+        guard count > 0, kernelCount > 0 else { return [Double](repeating: -Double.infinity, count: count) }
         let continuous = continuousAxes.count
         let categorical = categoricalAxes.count
         // Working-space coordinates, axis-major.
@@ -286,20 +282,32 @@ struct ParzenEstimator: Sendable {
         for (c, axis) in categoricalAxes.enumerated() {
             for j in 0..<count { choices[c * count + j] = Int32(points[axis][j]) }
         }
+        var cells: [[(lower: Double, upper: Double)]] = []
+        var discreteKernels: [NumericKernels] = []
+        for axis in discreteAxes {
+            guard case .discrete(let numeric) = axes[axis] else { continue }
+            discreteKernels.append(numeric)
+            cells.append((0..<count).map { numeric.axis.cell(around: points[axis][$0]) })
+        }
         if terms.count < count * kernelCount {
             terms = [Double](repeating: 0, count: count * kernelCount)
         }
+        var active = [Int32](repeating: 0, count: kernelCount)
+        var result = [Double](repeating: 0, count: count)
         terms.withUnsafeMutableBufferPointer { acc in
+            guard let accBase = acc.baseAddress else { return }
             baseLogDensity.withUnsafeBufferPointer { base in
+                guard let baseAddress = base.baseAddress else { return }
                 for j in 0..<count {
-                    UnsafeMutableRawPointer(acc.baseAddress! + j * kernelCount).copyMemory(
-                        from: base.baseAddress!, byteCount: kernelCount * MemoryLayout<Double>.stride)
+                    UnsafeMutableRawPointer(accBase + j * kernelCount).copyMemory(
+                        from: baseAddress, byteCount: kernelCount * MemoryLayout<Double>.stride)
                 }
             }
+            // The continuous axes of every kernel, in blocks of kernels whose constants stay in the first-level
+            // cache while every point is scored against them.
             Self.withBasePointers(of: continuousKernels.map(\.mu)) { mu in
                 Self.withBasePointers(of: continuousKernels.map(\.inverseSigma)) { inverseSigma in
-                    packedChoices.withUnsafeBufferPointer { own in
-                        guard let accBase = acc.baseAddress else { return }
+                    coordinates.withUnsafeBufferPointer { coordinates in
                         var start = 0
                         while start < kernelCount {
                             let end = Swift.min(start + Self.blockSize, kernelCount)
@@ -310,32 +318,24 @@ struct ParzenEstimator: Sendable {
                                         of: coordinates[c * count + j], centres: mu[c], inverseSigma: inverseSigma[c],
                                         into: row, range: start..<end)
                                 }
-                                for c in 0..<categorical {
-                                    let choice = choices[c * count + j]
-                                    let logs = categoricalLogs[c]
-                                    let offset = c * kernelCount
-                                    for k in start..<end {
-                                        let kernelChoice = own[offset + k]
-                                        row[k] +=
-                                            kernelChoice < 0
-                                            ? logs.uniform : (kernelChoice == choice ? logs.hit : logs.miss)
-                                    }
-                                }
                             }
                             start = end
                         }
                     }
                 }
             }
-        }
-        var result = [Double](repeating: 0, count: count)
-        terms.withUnsafeMutableBufferPointer { acc in
-            for j in 0..<count {
-                let row = UnsafeMutableBufferPointer(rebasing: acc[(j * kernelCount)..<((j + 1) * kernelCount)])
-                if !discreteAxes.isEmpty {
-                    addDiscreteTerms(value: { points[$0][j] }, terms: row)
+            active.withUnsafeMutableBufferPointer { active in
+                packedChoices.withUnsafeBufferPointer { own in
+                    let evaluator = PointEvaluator(
+                        kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs,
+                        discrete: discreteKernels)
+                    for j in 0..<count {
+                        let row = UnsafeMutableBufferPointer(start: accBase + j * kernelCount, count: kernelCount)
+                        result[j] = evaluator.logDensity(
+                            choices: (0..<categorical).map { choices[$0 * count + j] }, cells: cells.map { $0[j] },
+                            row: row, active: active)
+                    }
                 }
-                result[j] = Self.logSumExp(UnsafeBufferPointer(row))
             }
         }
         return result
@@ -354,6 +354,9 @@ struct ParzenEstimator: Sendable {
         }
         return nest(0, [])
     }
+
+    /// Kernels are evaluated in blocks of this many.
+    private static let blockSize = 128
 
     /// terms[k] −= ((t − μ[k])·(1/σ[k]))²/2 for k in `range`, four kernels at a time.
     @inline(__always)
@@ -382,31 +385,6 @@ struct ParzenEstimator: Sendable {
     /// Kernels whose terms are this far below the largest one contribute less than 1e-21 of it.
     static let negligibleLogGap = 48.0
 
-    /// Adds the log probabilities of the discrete axes' cells (each ≤ 0). Kernels whose other terms are already
-    /// far below the best kernel's full term cannot matter and are set to −∞ without evaluating their cells.
-    private func addDiscreteTerms(value: (Int) -> Double, terms acc: UnsafeMutableBufferPointer<Double>) {
-        var best = 0
-        for k in 1..<kernelCount where acc[k] > acc[best] { best = k }
-        var cells: [(kernels: NumericKernels, lower: Double, upper: Double)] = []
-        for axis in discreteAxes {
-            if case .discrete(let numeric) = axes[axis] {
-                let cell = numeric.axis.cell(around: value(axis))
-                cells.append((numeric, cell.lower, cell.upper))
-            }
-        }
-        var reference = acc[best]
-        for cell in cells {
-            reference += cell.kernels.logCellMass(kernel: best, lower: cell.lower, upper: cell.upper)
-        }
-        let cutoff = reference - Self.negligibleLogGap
-        for k in 0..<acc.count where acc[k] < cutoff {
-            acc[k] = -Double.infinity
-        }
-        for cell in cells {
-            cell.kernels.addCellTerms(lower: cell.lower, upper: cell.upper, to: acc)
-        }
-    }
-
     /// log Σ exp(terms), skipping terms too small to change the sum.
     static func logSumExp(_ terms: [Double]) -> Double {
         terms.withUnsafeBufferPointer { logSumExp($0) }
@@ -422,6 +400,133 @@ struct ParzenEstimator: Sendable {
         }
         return maximum + Foundation.log(sum)
     }
+}
+
+/// The rest of the mixture's log density at one point once the continuous axes are summed: the categorical and
+/// discrete axes, axis by axis, dropping kernels that can no longer matter.
+///
+/// Every term after a kernel's base (its log weight plus the continuous normalisers) is ≤ 0, so a kernel's running
+/// sum bounds its final term from above. Once one kernel has been evaluated in full, with final term R, the largest
+/// final term is at least R; a kernel whose running sum is below R − `negligibleLogGap` − 1 would end where
+/// log-sum-exp ignores it anyway, so it is dropped (discrete cell masses are the costly terms). The answer is the
+/// one the full sum over every kernel gives: the surviving kernels' terms are summed in the same order, and
+/// log-sum-exp visits them by increasing index.
+private struct PointEvaluator {
+    let kernelCount: Int
+    let ownChoices: UnsafeBufferPointer<Int32>
+    let categoricalLogs: [(hit: Double, miss: Double, uniform: Double)]
+    let discrete: [NumericKernels]
+
+    /// The running sum of kernel `k` after axis `stage` (categorical axes first, then discrete ones).
+    @inline(__always)
+    private func apply(
+        stage: Int, to partial: Double, kernel k: Int, choices: [Int32], cells: [(lower: Double, upper: Double)]
+    ) -> Double {
+        if stage < choices.count {
+            let kernelChoice = ownChoices[stage * kernelCount + k]
+            let logs = categoricalLogs[stage]
+            return partial + (kernelChoice < 0 ? logs.uniform : (kernelChoice == choices[stage] ? logs.hit : logs.miss))
+        }
+        let d = stage - choices.count
+        return partial + discrete[d].logCellMass(kernel: k, lower: cells[d].lower, upper: cells[d].upper)
+    }
+
+    /// Kernel `k`'s final term, from its running sum after `done` stages.
+    private func finish(
+        _ partial: Double, kernel k: Int, after done: Int, choices: [Int32], cells: [(lower: Double, upper: Double)]
+    ) -> Double {
+        var term = partial
+        for stage in done..<(choices.count + cells.count) {
+            term = apply(stage: stage, to: term, kernel: k, choices: choices, cells: cells)
+        }
+        return term
+    }
+
+    /// log Σₖ exp(row[k] + the categorical and discrete terms); `row` holds each kernel's base plus its continuous
+    /// terms and is used as working memory.
+    func logDensity(
+        choices: [Int32], cells: [(lower: Double, upper: Double)], row: UnsafeMutableBufferPointer<Double>,
+        active: UnsafeMutableBufferPointer<Int32>
+    ) -> Double {
+        let count = kernelCount
+        let stages = choices.count + cells.count
+        var activeCount = 0
+        if stages == 0 {
+            for k in 0..<count {
+                active[k] = Int32(k)
+            }
+            activeCount = count
+        } else {
+            var best = 0
+            for k in 1..<count where row[k] > row[best] { best = k }
+            var reference = finish(row[best], kernel: best, after: 0, choices: choices, cells: cells)
+            var cutoff = reference - ParzenEstimator.negligibleLogGap - 1
+            for k in 0..<count where row[k] >= cutoff {
+                active[activeCount] = Int32(k)
+                activeCount += 1
+            }
+            for stage in 0..<stages {
+                var kept = 0
+                var bestKernel = -1
+                var bestPartial = -Double.infinity
+                let isCategorical = stage < choices.count
+                let choice = isCategorical ? choices[stage] : 0
+                let logs = isCategorical ? categoricalLogs[stage] : (hit: 0, miss: 0, uniform: 0)
+                let own = isCategorical ? ownChoices.baseAddress.map { $0 + stage * count } : nil
+                let kernels = isCategorical ? nil : discrete[stage - choices.count]
+                let cell = isCategorical ? (lower: 0, upper: 0) : cells[stage - choices.count]
+                for i in 0..<activeCount {
+                    let k = Int(active[i])
+                    var partial = row[k]
+                    if let own {
+                        let kernelChoice = own[k]
+                        partial += kernelChoice < 0 ? logs.uniform : (kernelChoice == choice ? logs.hit : logs.miss)
+                    } else if let kernels {
+                        // A cheap upper bound of the cell term first: most kernels that reach this axis are far
+                        // off on it, and their exact cell mass would cost two error functions.
+                        guard
+                            partial + kernels.logCellMassBound(kernel: k, lower: cell.lower, upper: cell.upper)
+                                >= cutoff
+                        else { continue }
+                        partial += kernels.logCellMass(kernel: k, lower: cell.lower, upper: cell.upper)
+                    }
+                    row[k] = partial
+                    guard partial >= cutoff else { continue }
+                    active[kept] = Int32(k)
+                    kept += 1
+                    if partial > bestPartial {
+                        bestPartial = partial
+                        bestKernel = k
+                    }
+                }
+                activeCount = kept
+                // A final term never exceeds its running sum, so only a running sum above the reference can raise
+                // it; with few kernels left, a tighter cutoff would not save the cost of evaluating one in full.
+                guard bestKernel >= 0, stage + 1 < stages, bestPartial > reference, kept > Self.refinementCount
+                else { continue }
+                let candidate = finish(
+                    bestPartial, kernel: bestKernel, after: stage + 1, choices: choices, cells: cells)
+                if candidate > reference {
+                    reference = candidate
+                    cutoff = reference - ParzenEstimator.negligibleLogGap - 1
+                }
+            }
+        }
+        var maximum = -Double.infinity
+        for i in 0..<activeCount where row[Int(active[i])] > maximum { maximum = row[Int(active[i])] }
+        guard maximum > -Double.infinity else { return -.infinity }
+        if maximum == .infinity { return .infinity }
+        let negligible = maximum - ParzenEstimator.negligibleLogGap
+        var sum = 0.0
+        for i in 0..<activeCount {
+            let term = row[Int(active[i])]
+            if term > negligible { sum += exp(term - maximum) }
+        }
+        return maximum + Foundation.log(sum)
+    }
+
+    /// The number of surviving kernels above which the reference is raised after an axis.
+    private static let refinementCount = 32
 }
 
 /// Truncated-normal kernels on one numerical axis.
@@ -558,6 +663,19 @@ struct NumericKernels: Sendable {
                 }
             }
         }
+    }
+
+    /// An upper bound of `logCellMass`: the cell's width times the kernel's largest density in it,
+    /// log((b − a)·φ(z)) with z the point of [a, b] nearest the centre, relative to the kernel's mass (and ≤ 0).
+    @inline(__always)
+    func logCellMassBound(kernel k: Int, lower: Double, upper: Double) -> Double {
+        let a = (lower - mu[k]) * inverseSigma[k]
+        let b = (upper - mu[k]) * inverseSigma[k]
+        let nearest = a > 0 ? a : (b < 0 ? b : 0)
+        let bound =
+            Foundation.log((upper - lower) * inverseSigma[k]) - 0.5 * nearest * nearest - TruncatedNormal.logSqrtTwoPi
+            - logMass[k]
+        return Swift.min(bound, 0)
     }
 
     /// log of kernel `kernel`'s probability of the working-space cell [lower, upper], relative to its mass on

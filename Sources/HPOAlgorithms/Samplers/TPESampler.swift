@@ -105,6 +105,10 @@ public final class TPESampler: Sampler {
         func holds(_ position: Int, _ p: Int) -> Bool {
             !values[p][position].isNaN && sameDomain[p][position]
         }
+        if cache.hasMasks {
+            return Self.jointGroups(
+                eligible: eligible, rows: finishedRows, consistent: cache.consistent, grouped: options.group)
+        }
         if !options.group {
             let joint = eligible.filter { p in
                 let column = values[p]
@@ -134,6 +138,34 @@ public final class TPESampler: Sampler {
         return groupOrder.compactMap { groups[$0] }
     }
 
+    /// `jointGroups` from the cache's per-row bit masks of parameters held with the space's domain.
+    static func jointGroups(eligible: [Int], rows: [Int], consistent: [UInt64], grouped: Bool) -> [[Int]] {
+        var eligibleMask: UInt64 = 0
+        for p in eligible { eligibleMask |= 1 << UInt64(p) }
+        if !grouped {
+            var common = eligibleMask
+            for row in rows { common &= consistent[row] }
+            let joint = eligible.filter { common & (1 << UInt64($0)) != 0 }
+            return joint.isEmpty ? [] : [joint]
+        }
+        var seen = Set<UInt64>()
+        var patternOrder: [UInt64] = []
+        for row in rows {
+            let pattern = consistent[row] & eligibleMask
+            if seen.insert(pattern).inserted { patternOrder.append(pattern) }
+        }
+        // Two parameters share a group when the same finished trials hold them.
+        var groups: [[Bool]: [Int]] = [:]
+        var groupOrder: [[Bool]] = []
+        for p in eligible {
+            let membership = patternOrder.map { $0 & (1 << UInt64(p)) != 0 }
+            guard membership.contains(true) else { continue }
+            if groups[membership] == nil { groupOrder.append(membership) }
+            groups[membership, default: []].append(p)
+        }
+        return groupOrder.compactMap { groups[$0] }
+    }
+
     /// Internal values for the parameters `group` (indices into the space), modelled jointly from the trials
     /// that hold every one of them.
     private func sample(
@@ -143,8 +175,15 @@ public final class TPESampler: Sampler {
         var below: [Int] = []
         var above: [Int] = []
         var isAbove = [Bool](repeating: false, count: cache.count)
+        var groupMask: UInt64 = 0
+        if cache.hasMasks { for p in group { groupMask |= 1 << UInt64(p) } }
+        let presence = cache.presence
         for position in 0..<cache.count where split.isUsable[position] {
-            guard group.allSatisfy({ !values[$0][position].isNaN }) else { continue }
+            if cache.hasMasks {
+                guard presence[position] & groupMask == groupMask else { continue }
+            } else {
+                guard group.allSatisfy({ !values[$0][position].isNaN }) else { continue }
+            }
             if split.isBelow[position] {
                 below.append(position)
             } else {

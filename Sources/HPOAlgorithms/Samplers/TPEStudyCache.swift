@@ -67,14 +67,24 @@ struct TPEStudyCache: Sendable {
     /// row's stored domain is the space's.
     private(set) var values: [[Double]] = []
     private(set) var sameDomain: [[Bool]] = []
+    /// Rows of trials that were not finished when last read (RUNNING or WAITING), in row order.
+    private var unsettled: [Int] = []
+    /// Per row, when the space has at most 64 parameters: bit p set when the row holds a value of parameter p
+    /// (`presence`), and when it also holds it with the space's domain (`consistent`).
+    private(set) var presence: [UInt64] = []
+    private(set) var consistent: [UInt64] = []
+    /// Whether `presence` and `consistent` are kept (at most 64 parameters).
+    var hasMasks: Bool { parameters.count <= 64 }
     /// Positions of COMPLETE trials, best first (ties: earlier trial first).
     private(set) var rankedComplete: [Int] = []
     /// Per parameter: the working-space value of each row (NaN when the row has none).
     private(set) var working: [[Double]] = []
     /// Per parameter: the positions of rows with a value, by working-space value (ties: earlier row first).
     private(set) var sortedRows: [[Int]] = []
-    /// Per numerical parameter and row: the bandwidth whose log mass on [L, H] is stored, and that mass.
+    /// Per numerical parameter and row: the bandwidth whose constants are stored, its inverse, its log mass on
+    /// [L, H] and its log normaliser.
     private var massSigma: [[Double]] = []
+    private var massInverse: [[Double]] = []
     private var massValue: [[Double]] = []
     private var massNormaliser: [[Double]] = []
     /// Reused working memory for kernel terms.
@@ -97,7 +107,11 @@ struct TPEStudyCache: Sendable {
 
     /// Brings the cache up to date with `history` for the parameters of `space`.
     mutating func synchronise(with history: TrialHistory, parameters: [ParameterSpec]) {
-        if parameters != self.parameters || history.direction != direction || history.trials.count < count {
+        let trials = history.trials
+        let previous = count
+        if parameters != self.parameters || history.direction != direction || trials.count < previous
+            || (previous > 0 && (trials[0].id != ids[0] || trials[previous - 1].id != ids[previous - 1]))
+        {
             self = TPEStudyCache()
             self.parameters = parameters
             axes = parameters.map { ParzenDomain($0.distribution) }
@@ -107,35 +121,38 @@ struct TPEStudyCache: Sendable {
             sameDomain = Array(repeating: [], count: parameters.count)
             sortedRows = Array(repeating: [], count: parameters.count)
             massSigma = Array(repeating: [], count: parameters.count)
+            massInverse = Array(repeating: [], count: parameters.count)
             massValue = Array(repeating: [], count: parameters.count)
             massNormaliser = Array(repeating: [], count: parameters.count)
             kernelBuffers = Array(repeating: KernelBuffers(), count: parameters.count)
         }
-        let trials = history.trials
         let known = count
-        var fresh: [Int] = []
-        for position in trials.indices {
-            if position < known {
-                // Finished trials never change; a RUNNING one is read again when its state changes.
-                if ids[position] == trials[position].id && states[position] == trials[position].state
-                    && numbers[position] == trials[position].number && trialValues[position] == trials[position].value
-                    && paramCounts[position] == trials[position].params.count
-                {
-                    continue
-                }
+        // Finished trials never change, so only the rows of unfinished ones are read again (when they changed).
+        var stillUnsettled: [Int] = []
+        for position in unsettled where position < known {
+            let trial = trials[position]
+            if !(ids[position] == trial.id && states[position] == trial.state && numbers[position] == trial.number
+                && trialValues[position] == trial.value && paramCounts[position] == trial.params.count)
+            {
                 remove(position)
-                store(TrialRow(trials[position], parameters: parameters, direction: direction), at: position)
+                store(TrialRow(trial, parameters: parameters, direction: direction), at: position)
                 insert(position)
-            } else {
-                append(TrialRow(trials[position], parameters: parameters, direction: direction))
-                for p in parameters.indices {
-                    working[p].append(.nan)
-                    massSigma[p].append(.nan)
-                    massValue[p].append(.nan)
-                    massNormaliser[p].append(.nan)
-                }
-                fresh.append(position)
             }
+            if !trial.state.isFinished { stillUnsettled.append(position) }
+        }
+        unsettled = stillUnsettled
+        var fresh: [Int] = []
+        for position in known..<trials.count {
+            append(TrialRow(trials[position], parameters: parameters, direction: direction))
+            for p in parameters.indices {
+                working[p].append(.nan)
+                massSigma[p].append(.nan)
+                massInverse[p].append(.nan)
+                massValue[p].append(.nan)
+                massNormaliser[p].append(.nan)
+            }
+            if !trials[position].state.isFinished { unsettled.append(position) }
+            fresh.append(position)
         }
         if fresh.count <= 32 {
             for position in fresh { insert(position) }
@@ -173,6 +190,21 @@ struct TPEStudyCache: Sendable {
             values[p].append(row.values[p])
             sameDomain[p].append(row.sameDomain[p])
         }
+        if hasMasks {
+            let masks = Self.masks(row)
+            presence.append(masks.presence)
+            consistent.append(masks.consistent)
+        }
+    }
+
+    private static func masks(_ row: TrialRow) -> (presence: UInt64, consistent: UInt64) {
+        var presence: UInt64 = 0
+        var consistent: UInt64 = 0
+        for p in row.values.indices where !row.values[p].isNaN {
+            presence |= 1 << UInt64(p)
+            if row.sameDomain[p] { consistent |= 1 << UInt64(p) }
+        }
+        return (presence, consistent)
     }
 
     private mutating func store(_ row: TrialRow, at position: Int) {
@@ -186,6 +218,11 @@ struct TPEStudyCache: Sendable {
         for p in parameters.indices {
             values[p][position] = row.values[p]
             sameDomain[p][position] = row.sameDomain[p]
+        }
+        if hasMasks {
+            let masks = Self.masks(row)
+            presence[position] = masks.presence
+            consistent[position] = masks.consistent
         }
     }
 
@@ -251,17 +288,21 @@ struct TPEStudyCache: Sendable {
         var buffers = KernelBuffers()
         swap(&buffers, &kernelBuffers[p])
         let kernelCount = count + 1
-        for keyPath in [\KernelBuffers.mu, \.sigma, \.inverseSigma, \.logMass, \.logNormaliser] {
-            buffers[keyPath: keyPath].removeAll(keepingCapacity: true)
-            buffers[keyPath: keyPath].append(contentsOf: repeatElement(0, count: kernelCount))
-        }
+        // Every element is written below, so the arrays are only resized (their storage is reused across asks).
+        Self.resize(&buffers.mu, to: kernelCount)
+        Self.resize(&buffers.sigma, to: kernelCount)
+        Self.resize(&buffers.inverseSigma, to: kernelCount)
+        Self.resize(&buffers.logMass, to: kernelCount)
+        Self.resize(&buffers.logNormaliser, to: kernelCount)
         buffers.ordered.removeAll(keepingCapacity: true)
         for position in sortedRows[p] where isMember[position] { buffers.ordered.append(position) }
         if slots.count < self.count { slots = [Int](repeating: 0, count: self.count) }
         var storedSigma: [Double] = []
+        var storedInverse: [Double] = []
         var storedMass: [Double] = []
         var storedNormaliser: [Double] = []
         swap(&storedSigma, &massSigma[p])
+        swap(&storedInverse, &massInverse[p])
         swap(&storedMass, &massValue[p])
         swap(&storedNormaliser, &massNormaliser[p])
         let width = axis.upper - axis.lower
@@ -271,27 +312,31 @@ struct TPEStudyCache: Sendable {
         working[p].withUnsafeBufferPointer { column in
             buffers.mu.withUnsafeMutableBufferPointer { mu in
                 buffers.sigma.withUnsafeMutableBufferPointer { sigma in
-                    for (k, position) in members.enumerated() {
-                        mu[k] = column[position]
-                        slots[position] = k
-                    }
-                    if count == 1 {
-                        sigma[0] = Swift.max(mu[0] - axis.lower, axis.upper - mu[0])
-                    } else if count > 1 {
-                        buffers.ordered.withUnsafeBufferPointer { ordered in
-                            for rank in 0..<count {
-                                let centre = column[ordered[rank]]
-                                let left = rank == 0 ? axis.lower : column[ordered[rank - 1]]
-                                let right = rank == count - 1 ? axis.upper : column[ordered[rank + 1]]
-                                let bandwidth: Double
-                                if !considerEndpoints && rank == 0 {
-                                    bandwidth = right - centre
-                                } else if !considerEndpoints && rank == count - 1 {
-                                    bandwidth = centre - left
-                                } else {
-                                    bandwidth = Swift.max(centre - left, right - centre)
+                    slots.withUnsafeMutableBufferPointer { slots in
+                        for (k, position) in members.enumerated() {
+                            mu[k] = column[position]
+                            slots[position] = k
+                        }
+                        if count == 1 {
+                            sigma[0] = Swift.max(mu[0] - axis.lower, axis.upper - mu[0])
+                        } else if count > 1 {
+                            buffers.ordered.withUnsafeBufferPointer { ordered in
+                                var left = axis.lower
+                                var centre = column[ordered[0]]
+                                for rank in 0..<count {
+                                    let right = rank == count - 1 ? axis.upper : column[ordered[rank + 1]]
+                                    let bandwidth: Double
+                                    if !considerEndpoints && rank == 0 {
+                                        bandwidth = right - centre
+                                    } else if !considerEndpoints && rank == count - 1 {
+                                        bandwidth = centre - left
+                                    } else {
+                                        bandwidth = Swift.max(centre - left, right - centre)
+                                    }
+                                    sigma[slots[ordered[rank]]] = bandwidth
+                                    left = centre
+                                    centre = right
                                 }
-                                sigma[slots[ordered[rank]]] = bandwidth
                             }
                         }
                     }
@@ -301,15 +346,17 @@ struct TPEStudyCache: Sendable {
                                 for (k, position) in members.enumerated() {
                                     let bandwidth = Swift.min(Swift.max(sigma[k], minimum), width)
                                     sigma[k] = bandwidth
-                                    inverseSigma[k] = 1 / bandwidth
-                                    // The Gaussian mass is kept per trial and recomputed only for a new bandwidth.
+                                    // The kernel's constants are kept per trial and recomputed only for a new
+                                    // bandwidth.
                                     if storedSigma[position] != bandwidth {
                                         let mass = NumericKernels.logMass(axis: axis, mu: mu[k], sigma: bandwidth)
                                         storedSigma[position] = bandwidth
+                                        storedInverse[position] = 1 / bandwidth
                                         storedMass[position] = mass
                                         storedNormaliser[position] = NumericKernels.logNormaliser(
                                             sigma: bandwidth, logMass: mass)
                                     }
+                                    inverseSigma[k] = storedInverse[position]
                                     logMass[k] = storedMass[position]
                                     logNormaliser[k] = storedNormaliser[position]
                                 }
@@ -328,6 +375,7 @@ struct TPEStudyCache: Sendable {
             }
         }
         swap(&storedSigma, &massSigma[p])
+        swap(&storedInverse, &massInverse[p])
         swap(&storedMass, &massValue[p])
         swap(&storedNormaliser, &massNormaliser[p])
         let kernels = NumericKernels(
@@ -335,5 +383,14 @@ struct TPEStudyCache: Sendable {
             logMass: buffers.logMass, logNormaliser: buffers.logNormaliser)
         swap(&buffers, &kernelBuffers[p])
         return kernels
+    }
+
+    /// Grows or shrinks `array` to `count` elements, keeping its storage; new elements are zero.
+    private static func resize(_ array: inout [Double], to count: Int) {
+        if array.count > count {
+            array.removeLast(array.count - count)
+        } else if array.count < count {
+            array.append(contentsOf: repeatElement(0, count: count - array.count))
+        }
     }
 }
