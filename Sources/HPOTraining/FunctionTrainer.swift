@@ -112,7 +112,7 @@ public struct FunctionTrainer: Trainer {
             try sleep(stepDelay, reporter: reporter)
             return objective.evaluate(point)
         }
-        let curve = LearningCurve(unitCoordinates: units)
+        let curve = LearningCurve(unitCoordinates: units, steps: steps)
         var generator = SeededGenerator(seed: reporter.seed)
         var last = Double.nan
         for step in 1...steps {

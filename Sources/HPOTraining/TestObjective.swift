@@ -32,7 +32,7 @@ public enum TestObjective: String, CaseIterable, Sendable {
         }
     }
 
-    /// The value at `x` (for `curve`, the asymptote of its learning curve is given by `LearningCurve`).
+    /// The value at `x` (for `curve`, the sum of squares; its learning curve is `LearningCurve`).
     public func evaluate(_ x: [Double]) -> Double {
         switch self {
         case .sphere, .curve: return x.reduce(0) { $0 + $1 * $1 }
@@ -90,31 +90,71 @@ public enum TestObjective: String, CaseIterable, Sendable {
     }
 }
 
-/// The synthetic learning curve of the `curve` objective, a loss that falls with the step:
+/// The synthetic learning curve of the `curve` objective: a validation loss that falls with the step and levels off,
 ///
-///     value(step) = asymptote + exp(-rate * step) + noise * N(0, 1)
+///     loss(t) = floor + gap(u) + amplitude * exp(-t / tau(u)) + noise * N(0, 1)       (t = 1, ..., steps)
 ///
-/// Each coordinate is first scaled to u in [0, 1] by its domain (on a log scale for log parameters).
-/// `asymptote = mean((u_i - c_i)^2)` with fixed centres `c_i` in [0.25, 0.75], so the best final value is 0 at the
-/// centres; `rate = 0.02 + 0.2 * mean(u_i)`, so parameters near the top of their range learn fast but do not
-/// necessarily end best: curves cross, as real ones do, which is what early-stopping schedulers must cope with.
+/// the exponential decay towards a configuration-dependent asymptote that freeze-thaw Bayesian optimisation uses
+/// as its model of training curves. Each coordinate is first scaled to u in [0, 1] by its domain (on a log scale for
+/// log parameters).
+///
+/// - `floor = 0.1` is the irreducible loss (the Bayes error of the task), reached only by the best configuration.
+///   A loss with a floor makes relative gaps meaningful: a configuration 2 % worse than the best is 0.002 above it.
+/// - `gap(u) = mean((u_i - c_i)^2)`, with fixed centres `c_i` in [0.25, 0.75], is how much worse than the floor the
+///   configuration ends. It is 0 at the centres and about 0.1 on average over the unit cube, so a random
+///   configuration ends at about twice the best loss, as typical configurations do against tuned ones.
+/// - `amplitude = 1`: the untrained loss is about ten times the best final loss (as a classifier's cross-entropy
+///   falls from ln(classes) to a few tenths).
+/// - `tau(u) = steps / (2 * 20^s)`: the time scale is a fraction of the run, set by the speed s in [0, 1], from half
+///   of it (s = 0: 14 % of the amplitude is left at the last step, like a learning rate that is too small) to a
+///   fortieth of it (s = 1: less than 1 % left after 12 % of the run), evenly spread on a log scale as learning rates
+///   are. A configuration of middling speed (s = 0.5) has 1 % left at half the run and 0.01 % at its end, so the
+///   curves have mostly converged by the last step, as tuned training runs do.
+/// - `s = clamp(0.5 + mean(u_i) - mean(c_i) - 2 * gap(u), 0, 1)`: the best configuration has speed 0.5. Moving
+///   every coordinate up (like a learning rate above the best one) makes a configuration faster and worse at the end,
+///   moving them down slower and worse; and a configuration far from the centres is slower whichever way it lies
+///   (a gap of 0.25, a final loss 3.5 times the best, costs 0.5 of speed), because a poor configuration is poor at
+///   every budget. Early losses therefore rank configurations roughly as the final ones do (the premise of
+///   successive halving), but not exactly: near the optimum, faster and slightly worse configurations lead early
+///   and are overtaken later, so curves cross, which is what an early-stopping scheduler must cope with.
+///
+/// The noise is independent per report, seeded by the trial's seed; the curve itself (`value(atStep:)`) is
+/// noiseless.
 public struct LearningCurve: Sendable, Hashable {
-    public var asymptote: Double
-    public var rate: Double
+    /// The irreducible loss, reached only at the centres.
+    public static let floor = 0.1
+    /// How far the untrained loss lies above the asymptote.
+    public static let amplitude = 1.0
 
-    public init(unitCoordinates u: [Double]) {
+    /// The loss the curve levels off at: `floor + gap(u)`.
+    public var asymptote: Double
+    /// The time scale of the decay, in steps.
+    public var timeScale: Double
+
+    /// The curve of a configuration with unit coordinates `u`, for a run of `steps` reports.
+    public init(unitCoordinates u: [Double], steps: Int) {
+        let horizon = Double(max(steps, 1))
         guard !u.isEmpty else {
-            asymptote = 0
-            rate = 0.1
+            asymptote = Self.floor
+            timeScale = Self.timeScale(speed: 0.5, horizon: horizon)
             return
         }
         var squares = 0.0
+        var shift = 0.0
         for (index, value) in u.enumerated() {
             let difference = value - Self.centre(index)
             squares += difference * difference
+            shift += difference
         }
-        asymptote = squares / Double(u.count)
-        rate = 0.02 + 0.2 * u.reduce(0, +) / Double(u.count)
+        let gap = squares / Double(u.count)
+        asymptote = Self.floor + gap
+        let speed = 0.5 + shift / Double(u.count) - 2 * gap
+        timeScale = Self.timeScale(speed: min(max(speed, 0), 1), horizon: horizon)
+    }
+
+    /// From `horizon / 2` at speed 0 to `horizon / 40` at speed 1, geometrically.
+    static func timeScale(speed: Double, horizon: Double) -> Double {
+        horizon / (2 * pow(20, speed))
     }
 
     /// The centre of coordinate `index`: spread over [0.25, 0.75] by the golden ratio.
@@ -124,8 +164,8 @@ public struct LearningCurve: Sendable, Hashable {
         return 0.25 + 0.5 * fraction
     }
 
-    /// The noiseless value at `step` (steps start at 1).
+    /// The noiseless loss at `step` (steps start at 1).
     public func value(atStep step: Int) -> Double {
-        asymptote + exp(-rate * Double(step))
+        asymptote + Self.amplitude * exp(-Double(step) / timeScale)
     }
 }

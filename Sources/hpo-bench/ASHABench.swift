@@ -4,8 +4,11 @@ import HPOCore
 import HPOTraining
 
 /// `hpo-bench asha`: does ASHA save steps without losing the best result? On the `curve` objective (synthetic
-/// learning curves), each seed runs the same study twice, once without early stopping and once with ASHA, and the
-/// table compares the best final value (best COMPLETE trial) and the steps spent.
+/// learning curves), each seed runs the same study without early stopping and with ASHA, and the tables compare the
+/// best final value (best COMPLETE trial) and the steps spent. Two comparisons:
+///
+/// - same trials (the target's comparison): ASHA runs as many trials as the no-pruning run;
+/// - equal compute: ASHA asks new trials until it has spent `stepShare` of the no-pruning run's steps.
 ///
 /// The study loop is run in process, one trial at a time: ask (the sampler over the in-memory history), train with
 /// a reporter that asks the scheduler after every report and keeps its system attributes, tell. No storage and no
@@ -24,11 +27,19 @@ public enum ASHABenchmark {
         public var qualityTolerance = 0.02
         /// Largest allowed share of the no-pruning run's steps.
         public var stepShare = 0.40
-        /// When true, ASHA is not limited to `trials` trials but asks new ones until it has spent `stepShare` of
-        /// the no-pruning run's steps (equal compute instead of equal trial count).
-        public var equalCompute = false
+        /// Which comparisons to run and print, in this order.
+        public var variants: [Variant] = [.sameTrials, .equalCompute]
 
         public init() {}
+    }
+
+    /// How ASHA's run is limited.
+    public enum Variant: Sendable {
+        /// As many trials as the no-pruning run.
+        case sameTrials
+        /// New trials until `stepShare` of the no-pruning run's steps are spent (the trial that crosses it is the
+        /// last); judged on the gap only, since the share is the budget.
+        case equalCompute
     }
 
     /// What one study run spent and found.
@@ -45,9 +56,11 @@ public enum ASHABenchmark {
 
     static let usage = """
         usage: hpo-bench asha [--seeds N] [--trials N] [--steps N] [--noise X] [--min-resource N]
-                              [--reduction-factor N] [--sampler tpe|random] [--equal-compute]
-        Runs the curve objective with and without ASHA for seeds 1...N and prints the comparison.
-        --equal-compute: ASHA asks trials until it has spent 40 % of the no-pruning run's steps.
+                              [--reduction-factor N] [--sampler tpe|random] [--same-trials | --equal-compute]
+        Runs the curve objective with and without ASHA for seeds 1...N and prints two comparisons:
+        ASHA with as many trials as the no-pruning run (--same-trials: only this one), and ASHA asking
+        trials until it has spent 40 % of the no-pruning run's steps (--equal-compute: only this one).
+        The exit status is 0 when every seed meets the targets of the first comparison printed.
         """
 
     /// Parses the arguments after `asha`, runs the benchmark, prints the table; returns the exit status (0 when
@@ -59,9 +72,14 @@ public enum ASHABenchmark {
         }
         do {
             let configuration = try parse(arguments)
-            let rows = try configuration.seeds.map { try compare(seed: $0, configuration) }
-            print(table(rows, configuration))
-            return rows.allSatisfy { $0.meets(configuration) } ? 0 : 1
+            print(rankCorrelationLine(configuration) + "\n")
+            var status: Int32?
+            for variant in configuration.variants {
+                let rows = try configuration.seeds.map { try compare(seed: $0, variant, configuration) }
+                print(table(rows, variant, configuration) + "\n")
+                status = status ?? (rows.allSatisfy { $0.meets(configuration) } ? 0 : 1)
+            }
+            return status ?? 0
         } catch let error as BenchArgumentError {
             FileHandle.standardError.write(Data("hpo-bench asha: \(error)\n\(usage)\n".utf8))
             return 2
@@ -96,7 +114,8 @@ public enum ASHABenchmark {
                     throw BenchArgumentError(description: "--noise needs a number >= 0")
                 }
                 configuration.noise = value
-            case "--equal-compute": configuration.equalCompute = true
+            case "--equal-compute": configuration.variants = [.equalCompute]
+            case "--same-trials": configuration.variants = [.sameTrials]
             case "--sampler":
                 guard let name = remaining.popFirst(), ["tpe", "random"].contains(name) else {
                     throw BenchArgumentError(description: "--sampler must be tpe or random")
@@ -112,6 +131,7 @@ public enum ASHABenchmark {
     /// One seed: the same study without early stopping and with ASHA.
     struct Comparison {
         var seed: UInt64
+        var variant: Variant
         var full: RunSummary
         var asha: RunSummary
 
@@ -129,22 +149,28 @@ public enum ASHABenchmark {
 
         func meets(_ configuration: Configuration) -> Bool {
             guard let gap = relativeGap else { return false }
-            return gap <= configuration.qualityTolerance && stepShare <= configuration.stepShare
+            switch variant {
+            case .sameTrials: return gap <= configuration.qualityTolerance && stepShare <= configuration.stepShare
+            case .equalCompute: return gap <= configuration.qualityTolerance
+            }
         }
     }
 
-    static func compare(seed: UInt64, _ configuration: Configuration) throws -> Comparison {
+    static func compare(seed: UInt64, _ variant: Variant, _ configuration: Configuration) throws -> Comparison {
         var options = ASHAOptions()
         options.minResource = .value(configuration.minResource)
         options.reductionFactor = configuration.reductionFactor
         let full = try runStudy(scheduler: FIFOScheduler(), seed: seed, configuration)
-        let asha =
-            configuration.equalCompute
-            ? try runStudy(
+        let asha: RunSummary
+        switch variant {
+        case .sameTrials:
+            asha = try runStudy(scheduler: ASHAScheduler(options: options), seed: seed, configuration)
+        case .equalCompute:
+            asha = try runStudy(
                 scheduler: ASHAScheduler(options: options), seed: seed, configuration, trialLimit: .max,
                 stepLimit: Int(Double(full.steps) * configuration.stepShare))
-            : try runStudy(scheduler: ASHAScheduler(options: options), seed: seed, configuration)
-        return Comparison(seed: seed, full: full, asha: asha)
+        }
+        return Comparison(seed: seed, variant: variant, full: full, asha: asha)
     }
 
     /// The `curve` study of `studies/curve-asha.yaml`: x, y in [-3, 3], rate log-uniform in [1e-4, 1].
@@ -194,10 +220,69 @@ public enum ASHABenchmark {
             let transform: (Double) -> Double = domain.log ? { Foundation.log($0) } : { $0 }
             return (transform(value) - transform(domain.low)) / (transform(domain.high) - transform(domain.low))
         }
-        return LearningCurve(unitCoordinates: units).value(atStep: configuration.steps)
+        return LearningCurve(unitCoordinates: units, steps: configuration.steps).value(atStep: configuration.steps)
     }
 
-    static func table(_ rows: [Comparison], _ configuration: Configuration) -> String {
+    /// The rungs of the configured ASHA below the last step.
+    static func rungSteps(_ configuration: Configuration) -> [Int] {
+        var steps: [Int] = []
+        var step = configuration.minResource
+        while step < configuration.steps {
+            steps.append(step)
+            step *= configuration.reductionFactor
+        }
+        return steps
+    }
+
+    /// How well the noiseless loss at each rung ranks configurations by their final loss (Spearman's rank
+    /// correlation; 1 would make early stopping free of risk): over 2,000 random configurations (uniform in the
+    /// unit cube of the space), and over the best tenth of them by final loss, where the search spends its time.
+    static func rankCorrelationLine(_ configuration: Configuration) -> String {
+        var generator = SeededGenerator(seed: 12_345)
+        let curves = (0..<2000).map { _ in
+            LearningCurve(
+                unitCoordinates: space.parameters.map { _ in Double.random(in: 0..<1, using: &generator) },
+                steps: configuration.steps)
+        }
+        let best = curves.sorted { $0.value(atStep: configuration.steps) < $1.value(atStep: configuration.steps) }
+            .prefix(curves.count / 10)
+        func correlation(_ set: [LearningCurve], _ step: Int) -> String {
+            let value = pearson(
+                ranks(set.map { $0.value(atStep: step) }), ranks(set.map { $0.value(atStep: configuration.steps) }))
+            return String(format: "%.2f", value)
+        }
+        let parts = rungSteps(configuration).map { step in
+            "step \(step): \(correlation(curves, step)) (best tenth \(correlation(Array(best), step)))"
+        }
+        return "rank correlation of the noiseless loss at each rung with the final loss, 2,000 random "
+            + "configurations: " + (parts.isEmpty ? "no rung below the last step" : parts.joined(separator: ", "))
+    }
+
+    /// Ranks 0..<n (ties are not expected for continuous values).
+    static func ranks(_ values: [Double]) -> [Double] {
+        var result = [Double](repeating: 0, count: values.count)
+        for (rank, index) in values.indices.sorted(by: { values[$0] < values[$1] }).enumerated() {
+            result[index] = Double(rank)
+        }
+        return result
+    }
+
+    static func pearson(_ a: [Double], _ b: [Double]) -> Double {
+        let count = Double(a.count)
+        let meanA = a.reduce(0, +) / count
+        let meanB = b.reduce(0, +) / count
+        var covariance = 0.0
+        var varianceA = 0.0
+        var varianceB = 0.0
+        for (x, y) in zip(a, b) {
+            covariance += (x - meanA) * (y - meanB)
+            varianceA += (x - meanA) * (x - meanA)
+            varianceB += (y - meanB) * (y - meanB)
+        }
+        return covariance / max((varianceA * varianceB).squareRoot(), .leastNormalMagnitude)
+    }
+
+    static func table(_ rows: [Comparison], _ variant: Variant, _ configuration: Configuration) -> String {
         func format(_ value: Double?, _ digits: Int = 5) -> String {
             value.map { String(format: "%.\(digits)f", $0) } ?? "-"
         }
@@ -205,9 +290,10 @@ public enum ASHABenchmark {
             "curve objective, \(configuration.sampler) sampler, \(configuration.trials) trials x \(configuration.steps) "
                 + "steps, noise \(configuration.noise); ASHA min_resource \(configuration.minResource), "
                 + "reduction_factor \(configuration.reductionFactor)"
-                + (configuration.equalCompute
-                    ? "; ASHA asks trials until it has spent \(Int(configuration.stepShare * 100)) % of the steps"
-                    : ""),
+                + (variant == .equalCompute
+                    ? "; equal compute: ASHA asks trials until it has spent \(Int(configuration.stepShare * 100)) % "
+                        + "of the no-pruning run's steps (ok: gap only)"
+                    : "; same trials: ASHA runs as many trials as the no-pruning run"),
             "| seed | best (no pruning) | best (ASHA) | gap | true value of best (no pruning / ASHA) | true gap "
                 + "| steps (no pruning) | steps (ASHA) | share | ASHA trials (pruned) | ok |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -226,12 +312,15 @@ public enum ASHABenchmark {
         }
         let meanShare = rows.map(\.stepShare).reduce(0, +) / Double(max(rows.count, 1))
         let passed = rows.filter { $0.meets(configuration) }.count
+        let trueWithin = rows.compactMap(\.relativeTrueGap).filter { $0 <= configuration.qualityTolerance }.count
         lines.append(
             "mean gap \(mean(rows.compactMap(\.relativeGap))), mean true gap \(mean(rows.compactMap(\.relativeTrueGap)))"
                 + ", mean step share "
                 + String(format: "%.1f %%", meanShare * 100)
                 + "; \(passed)/\(rows.count) seeds within \(Int(configuration.qualityTolerance * 100)) % of the "
-                + "no-pruning best using <= \(Int(configuration.stepShare * 100)) % of its steps")
+                + "no-pruning best"
+                + (variant == .sameTrials ? " using <= \(Int(configuration.stepShare * 100)) % of its steps" : "")
+                + "; true value within \(Int(configuration.qualityTolerance * 100)) % on \(trueWithin)/\(rows.count)")
         return lines.joined(separator: "\n")
     }
 }

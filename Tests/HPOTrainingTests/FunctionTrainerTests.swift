@@ -102,7 +102,7 @@ private func assignment(_ values: [String: Double]) -> Assignment {
         #expect(TrainerOptions.parseDuration("fast") == nil)
     }
 
-    @Test func curveReportsEveryStepAndEndsNearItsAsymptote() throws {
+    @Test func curveReportsEveryStepAndEndsAtTheFloorAtTheCentres() throws {
         let space = floats([("a", 0, 1), ("b", 0, 1)])
         let trainer = try function("curve", space: space, extra: ["steps": .integer(80), "noise": .number(0)])
         let centres = assignment(["a": LearningCurve.centre(0), "b": LearningCurve.centre(1)])
@@ -112,8 +112,69 @@ private func assignment(_ values: [String: Double]) -> Assignment {
         #expect(value == reporter.reports.last?.value)
         let values = reporter.reports.map(\.value)
         #expect(zip(values, values.dropFirst()).allSatisfy { $0 > $1 })
+        #expect(values[0] > 5 * LearningCurve.floor)
+        #expect(value >= LearningCurve.floor && value < LearningCurve.floor * 1.01)
         let far = try trainer.train(assignment(["a": 1, "b": 1]), reporter: RecordingReporter())
         #expect(value < far)
+    }
+
+    @Test func curveTimeScaleIsAFractionOfTheRun() {
+        let u = [0.3, 0.6, 0.8]
+        let short = LearningCurve(unitCoordinates: u, steps: 20)
+        let long = LearningCurve(unitCoordinates: u, steps: 200)
+        for step in [1, 5, 13, 20] {
+            #expect(abs(short.value(atStep: step) - long.value(atStep: step * 10)) < 1e-12)
+        }
+        #expect(long.value(atStep: 5) > short.value(atStep: 5))
+    }
+
+    @Test func noCurveEndsBelowTheFloorAndTheBestConvergesByTheLastStep() {
+        var generator = SeededGenerator(seed: 3)
+        for _ in 0..<500 {
+            let u = (0..<3).map { _ in Double.random(in: 0...1, using: &generator) }
+            let curve = LearningCurve(unitCoordinates: u, steps: 27)
+            #expect(curve.value(atStep: 27) > LearningCurve.floor)
+            #expect(curve.asymptote >= LearningCurve.floor)
+        }
+        let best = LearningCurve(unitCoordinates: (0..<3).map(LearningCurve.centre), steps: 27)
+        #expect(best.asymptote == LearningCurve.floor)
+        #expect(best.value(atStep: 27) - best.asymptote < 2e-3 * LearningCurve.floor)
+    }
+
+    @Test func fasterButWorseConfigurationsLeadEarlyAndAreOvertaken() {
+        let centres = (0..<3).map(LearningCurve.centre)
+        let best = LearningCurve(unitCoordinates: centres, steps: 27)
+        let above = LearningCurve(unitCoordinates: centres.map { $0 + 0.1 }, steps: 27)
+        let below = LearningCurve(unitCoordinates: centres.map { $0 - 0.1 }, steps: 27)
+        #expect(above.timeScale < best.timeScale && best.timeScale < below.timeScale)
+        #expect(above.value(atStep: 1) < best.value(atStep: 1))
+        #expect(above.value(atStep: 27) > best.value(atStep: 27))
+        #expect(below.value(atStep: 1) > best.value(atStep: 1) && below.value(atStep: 27) > best.value(atStep: 27))
+        let poor = LearningCurve(unitCoordinates: [0, 0, 0], steps: 27)
+        #expect(poor.timeScale > below.timeScale)
+    }
+
+    /// Early losses rank random configurations much as the final ones do, though not exactly (curves cross).
+    @Test func earlyLossesMostlyRankConfigurationsAsTheFinalOnes() {
+        for seed: UInt64 in [1, 2, 3] {
+            var generator = SeededGenerator(seed: seed)
+            let curves = (0..<400).map { _ in
+                LearningCurve(
+                    unitCoordinates: (0..<3).map { _ in Double.random(in: 0...1, using: &generator) }, steps: 27)
+            }
+            var concordant = 0
+            var pairs = 0
+            for i in 0..<curves.count {
+                for j in (i + 1)..<curves.count {
+                    let early = curves[i].value(atStep: 3) < curves[j].value(atStep: 3)
+                    let final = curves[i].value(atStep: 27) < curves[j].value(atStep: 27)
+                    concordant += early == final ? 1 : 0
+                    pairs += 1
+                }
+            }
+            let share = Double(concordant) / Double(pairs)
+            #expect(share > 0.7 && share < 0.99, "seed \(seed): \(share)")
+        }
     }
 
     @Test func curveNoiseIsSeededByTheReporter() throws {
