@@ -27,7 +27,7 @@ extension SQLiteStorage {
             guard underBudget else { return nil }
             var running = proposal
             running.state = .running
-            return try Self.insertTrial(running, in: study, at: time, number: number, db)
+            return try Self.insertTrial(running, in: study, at: time, number: number, texts: distributionTexts, db)
         }
     }
 
@@ -75,7 +75,9 @@ extension SQLiteStorage {
             ).execute(arguments: [OptunaDateTime.format(time), trial])
             try Self.upsert(failure.systemAttributes, into: .trialSystem, owner: trial, db)
             try Self.upsert(failure.userAttributes, into: .trialUser, owner: trial, db)
-            let retry = try failure.retry.map { try Self.insertTrial($0, in: study, at: time, db) }
+            let retry = try failure.retry.map {
+                try Self.insertTrial($0, in: study, at: time, texts: distributionTexts, db)
+            }
             return .failed(retry: retry)
         }
     }

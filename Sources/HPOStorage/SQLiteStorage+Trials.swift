@@ -7,14 +7,15 @@ extension SQLiteStorage {
 
     public func createTrial(in study: StudyID, _ trial: NewTrial) throws -> Trial {
         let time = OptunaDateTime.rounded(now())
-        return try write { db in try Self.insertTrial(trial, in: study, at: time, db) }
+        return try write { db in try Self.insertTrial(trial, in: study, at: time, texts: distributionTexts, db) }
     }
 
     /// Inserts a trial with the next number of the study, its parameters, intermediate values and attributes.
     /// `number` is the study's next trial number when the caller has looked it up in this transaction (after
-    /// checking the study with `requireSingleObjectiveStudy`).
+    /// checking the study with `requireSingleObjectiveStudy`). `texts` remembers the distributions' JSON text.
     static func insertTrial(
-        _ trial: NewTrial, in study: StudyID, at time: Date, number known: Int? = nil, _ db: Database
+        _ trial: NewTrial, in study: StudyID, at time: Date, number known: Int? = nil, texts: DistributionTexts,
+        _ db: Database
     ) throws -> Trial {
         try StorageRules.check(trial)
         let number: Int
@@ -39,7 +40,7 @@ extension SQLiteStorage {
                 + "VALUES (?, ?, ?, ?)")
         for name in trial.params.keys.sorted() {
             guard let value = trial.params[name], let distribution = trial.distributions[name] else { continue }
-            try insertParam.execute(arguments: [id, name, value, distribution.optunaJSON])
+            try insertParam.execute(arguments: [id, name, value, texts.json(distribution)])
         }
         try Self.upsert(trial.userAttributes, into: .trialUser, owner: id, db)
         try Self.upsert(trial.systemAttributes, into: .trialSystem, owner: id, db)

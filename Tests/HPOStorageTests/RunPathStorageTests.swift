@@ -54,6 +54,26 @@ struct RunPathStorageTests {
         #expect(try storage.trial(trial.id)?.value == nil)
     }
 
+    @Test func distributionsThatAreEqualButWrittenDifferentlyKeepTheirOwnText() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let storage = try SQLiteStorage(path: folder.appendingPathComponent("study.db").path)
+        let study = try storage.createStudy(name: "texts", direction: .minimize, systemAttributes: [:])
+        // -0.0 == 0.0 and "\u{E9}" == "e\u{301}" as Swift values, but Optuna's JSON keeps them apart.
+        let domains: [Distribution] = [
+            .float(FloatDistribution(low: 0.0, high: 1)), .float(FloatDistribution(low: -0.0, high: 1)),
+            .float(FloatDistribution(low: 0.0, high: 1)),
+            .categorical(CategoricalDistribution(choices: [.string("\u{E9}")])),
+            .categorical(CategoricalDistribution(choices: [.string("e\u{301}")])),
+        ]
+        for domain in domains {
+            let trial = try storage.createTrial(
+                in: study.id, NewTrial(state: .running, params: ["p": 0], distributions: ["p": domain]))
+            let stored = try #require(try storage.trial(trial.id)?.distributions["p"])
+            #expect(Array(stored.optunaJSON.utf8) == Array(domain.optunaJSON.utf8))
+        }
+    }
+
     /// The budget used, counted the slow way from every trial of the study.
     func countedByHand(_ storage: SQLiteStorage, _ study: StudyID) throws -> Int {
         try storage.trials(in: study, states: nil).filter { trial in
