@@ -4,7 +4,8 @@ import Synchronization
 
 /// The worker loops of one `StudyRunner.run`: each runs on a pool thread for the whole run and repeats ask, train,
 /// tell until the run ends. Starting a trial (refresh, the sampler's proposal, the start transaction) is done by one
-/// worker at a time, so every proposal sees the trials started before it, as with a single asking loop.
+/// worker at a time, so every proposal sees the trials started before it, as with a single asking loop; finishing
+/// one takes the same lock, so the history a proposal reads is never copied because a trial finished meanwhile.
 ///
 /// A worker that finds no trial to start (the budget is used) while trials of this run are still running waits for
 /// one of them to finish and asks again (a failed trial may have been re-queued). When none of this run's trials are
@@ -109,7 +110,9 @@ final class RunWorkers: Sendable {
             }
             poll = 0.01
             events(.trialStarted(trial))
-            let finished = session.execute(trial, trainer: runner.trainer, cancellation: runner.cancelTrials)
+            let finished = session.execute(trial, trainer: runner.trainer, cancellation: runner.cancelTrials) {
+                finishing in asking.withLock { _ in finishing() }
+            }
             monitor.remove(trial.id)
             options.checkpoints?.trialFinished(finished)
             condition.lock()

@@ -64,8 +64,12 @@ extension StudySession {
     /// Trains one trial on the calling thread (a pool thread) and finishes it in storage.
     /// A trainer that throws or returns a non-finite value makes a FAIL trial (re-queued when the study's retry
     /// policy retries trainer failures); the study goes on. A trial stopped by `cancellation` (shutdown) is failed
-    /// and re-queued to run again.
-    func execute(_ trial: Trial, trainer: any Trainer, cancellation: RunFlag) -> Trial {
+    /// and re-queued to run again. `exclusively` runs the finishing step (the storage write and the cache update);
+    /// a run passes the lock its workers start trials under, so that a trial never finishes into the cache while
+    /// another worker's proposal holds the history (which would copy every trial of it).
+    func execute(
+        _ trial: Trial, trainer: any Trainer, cancellation: RunFlag, exclusively: (() -> Void) -> Void = { $0() }
+    ) -> Trial {
         let reporter = SessionReporter(session: self, trial: trial, cancellation: cancellation)
         var state = TrialState.complete
         var value: Double?
@@ -89,18 +93,20 @@ extension StudySession {
             reason = "\(error)"
         }
         var finished: Trial?
-        do {
-            if state == .fail, cancellation.isSet {
-                try requeueInterrupted(trial, userAttributes: reporter.userAttributes)
-            } else {
-                finished = try finish(
-                    trial: trial.id, state: state, value: value, failReason: reason,
-                    userAttributes: reporter.userAttributes, retryFailure: spec.retry.retryTrainerFailures,
-                    runningHere: true)
+        exclusively {
+            do {
+                if state == .fail, cancellation.isSet {
+                    try requeueInterrupted(trial, userAttributes: reporter.userAttributes)
+                } else {
+                    finished = try finish(
+                        trial: trial.id, state: state, value: value, failReason: reason,
+                        userAttributes: reporter.userAttributes, retryFailure: spec.retry.retryTrainerFailures,
+                        runningHere: true)
+                }
+            } catch {
+                // The trial could not be finished (storage gone, or finished elsewhere): it stays as stored,
+                // and a later run recovers it through its heartbeat.
             }
-        } catch {
-            // The trial could not be finished (storage gone, or finished elsewhere): it stays as stored,
-            // and a later run recovers it through its heartbeat.
         }
         return finished ?? cache.trial(trial.id) ?? (try? storage.trial(trial.id)) ?? trial
     }
