@@ -289,3 +289,32 @@ private func record(_ assignment: Assignment, number: Int, value: Double, space:
             joint.map { $0.map { Self.mixedSpace.parameters[$0].name } } == [["lr", "x", "q", "n", "units", "kind"]])
     }
 }
+
+@Suite struct TPEKernelUpdateTests {
+    @Test func kernelsUpdatedInPlaceGiveTheAnswersOfAFreshSampler() throws {
+        // Trials that finish as soon as they are proposed change the model by a few rows per ask (the new trial,
+        // and one that enters or leaves the good set), so the cache updates its kernels in place; every answer
+        // must still equal a fresh sampler's.
+        for adaptive in [true, false] {
+            var options = TPEOptions()
+            options.adaptive = adaptive
+            let space = TPESamplerTests.mixedSpace
+            let sampler = TPESampler(options: options)
+            var trials: [Trial] = []
+            for number in 0..<220 {
+                var forCache = SeededGenerator(seed: 21, trialNumber: number)
+                var forFresh = forCache
+                let history = TrialHistory(direction: .minimize, trials: trials)
+                let cached = try sampler.suggest(trialNumber: number, in: space, history: history, using: &forCache)
+                if number >= 95 {
+                    let fresh = sampler.suggestWithoutCache(
+                        trialNumber: number, in: space, history: history, using: &forFresh)
+                    #expect(cached == fresh, "adaptive \(adaptive), trial \(number)")
+                }
+                trials.append(
+                    record(cached, number: number, value: TPESamplerTests.mixedObjective(cached), space: space))
+            }
+            #expect(sampler.kernelUpdates > 100, "adaptive \(adaptive): \(sampler.kernelUpdates) updates in place")
+        }
+    }
+}

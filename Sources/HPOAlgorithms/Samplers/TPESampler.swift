@@ -50,6 +50,9 @@ public final class TPESampler: Sampler {
         return suggest(trialNumber: trialNumber, in: space, history: history, cache: &fresh, using: &generator)
     }
 
+    /// How many times the cache updated kernels in place rather than rebuilding them (for tests).
+    var kernelUpdates: Int { cache.withLock { $0.kernelUpdates } }
+
     private func suggest(
         trialNumber: Int, in space: SearchSpace, history: TrialHistory, cache: inout TPEStudyCache,
         using generator: inout SeededGenerator

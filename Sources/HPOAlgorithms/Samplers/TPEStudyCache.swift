@@ -69,6 +69,10 @@ struct TPEStudyCache: Sendable {
     private(set) var sameDomain: [[Bool]] = []
     /// Rows of trials that were not finished when last read (RUNNING or WAITING), in row order.
     private var unsettled: [Int] = []
+    /// Counts the rows read again after they changed; kernels built before a change are not extended after it.
+    private var generation = 0
+    /// How many times kernels were updated in place rather than rebuilt (for tests).
+    private(set) var kernelUpdates = 0
     /// Per row, when the space has at most 64 parameters: bit p set when the row holds a value of parameter p
     /// (`presence`), and when it also holds it with the space's domain (`consistent`).
     private(set) var presence: [UInt64] = []
@@ -101,6 +105,11 @@ struct TPEStudyCache: Sendable {
         var logMass: [Double] = []
         var logNormaliser: [Double] = []
         var ordered: [Int] = []
+        /// What the kernels were built from: the member rows, the cache generation and the bandwidth rules.
+        var members: [Int] = []
+        var generation = -1
+        var minimum = Double.nan
+        var considerEndpoints = false
     }
 
     init() {}
@@ -137,6 +146,7 @@ struct TPEStudyCache: Sendable {
                 remove(position)
                 store(TrialRow(trial, parameters: parameters, direction: direction), at: position)
                 insert(position)
+                generation += 1
             }
             if !trial.state.isFinished { stillUnsettled.append(position) }
         }
@@ -287,13 +297,189 @@ struct TPEStudyCache: Sendable {
         let count = members.count
         var buffers = KernelBuffers()
         swap(&buffers, &kernelBuffers[p])
+        let width = axis.upper - axis.lower
+        let clipCount = settings.clipCount ?? count
+        let minimum = settings.considerMagicClip ? width / Double(Swift.min(100, clipCount + 2)) : 1e-12
+        let previous = buffers.members
+        // The common step of a study: the members of last time with a few rows added (new trials, a trial that
+        // left the good set) or removed (one that entered it), under the same bandwidth rules. Only the changed
+        // kernels and their neighbours in sorted order need new bandwidths then.
+        let changes =
+            buffers.generation == generation && buffers.minimum == minimum
+                && buffers.considerEndpoints == settings.considerEndpoints && previous.count >= 2 && count >= 2
+                && buffers.mu.count == previous.count + 1
+            ? Self.difference(from: previous, to: members, limit: Self.incrementalLimit) : nil
+        if let changes {
+            kernelUpdates += 1
+            updateKernels(
+                &buffers, parameter: p, axis: axis, members: members, changes: changes, minimum: minimum,
+                considerEndpoints: settings.considerEndpoints)
+        } else {
+            rebuildKernels(
+                &buffers, parameter: p, axis: axis, members: members, isMember: isMember, minimum: minimum,
+                considerEndpoints: settings.considerEndpoints)
+        }
+        buffers.members = members
+        buffers.generation = generation
+        buffers.minimum = minimum
+        buffers.considerEndpoints = settings.considerEndpoints
+        let kernels = NumericKernels(
+            axis: axis, mu: buffers.mu, sigma: buffers.sigma, inverseSigma: buffers.inverseSigma,
+            logMass: buffers.logMass, logNormaliser: buffers.logNormaliser)
+        swap(&buffers, &kernelBuffers[p])
+        return kernels
+    }
+
+    /// The neighbour-distance bandwidth of the member at `rank` of `ordered` (before clipping).
+    @inline(__always)
+    private static func bandwidth(
+        rank: Int, ordered: UnsafeBufferPointer<Int>, column: UnsafeBufferPointer<Double>, axis: NumericAxis,
+        considerEndpoints: Bool
+    ) -> Double {
+        let count = ordered.count
+        let centre = column[ordered[rank]]
+        let left = rank == 0 ? axis.lower : column[ordered[rank - 1]]
+        let right = rank == count - 1 ? axis.upper : column[ordered[rank + 1]]
+        if !considerEndpoints && rank == 0 { return right - centre }
+        if !considerEndpoints && rank == count - 1 { return centre - left }
+        return Swift.max(centre - left, right - centre)
+    }
+
+    /// Kernel `k` (row `position`) gets its clipped bandwidth and the constants kept for it per row, which are
+    /// recomputed only for a new bandwidth.
+    @inline(__always)
+    private mutating func setConstants(
+        _ buffers: inout KernelBuffers, parameter p: Int, kernel k: Int, position: Int, bandwidth raw: Double,
+        axis: NumericAxis, minimum: Double
+    ) {
+        let bandwidth = Swift.min(Swift.max(raw, minimum), axis.upper - axis.lower)
+        buffers.sigma[k] = bandwidth
+        if massSigma[p][position] != bandwidth {
+            let mass = NumericKernels.logMass(axis: axis, mu: buffers.mu[k], sigma: bandwidth)
+            massSigma[p][position] = bandwidth
+            massInverse[p][position] = 1 / bandwidth
+            massValue[p][position] = mass
+            massNormaliser[p][position] = NumericKernels.logNormaliser(sigma: bandwidth, logMass: mass)
+        }
+        buffers.inverseSigma[k] = massInverse[p][position]
+        buffers.logMass[k] = massValue[p][position]
+        buffers.logNormaliser[k] = massNormaliser[p][position]
+    }
+
+    /// The prior kernel in slot `k` (the last).
+    private static func setPrior(_ buffers: inout KernelBuffers, at k: Int, axis: NumericAxis) {
+        let width = axis.upper - axis.lower
+        let priorCentre = (axis.lower + axis.upper) / 2
+        let priorMass = NumericKernels.logMass(axis: axis, mu: priorCentre, sigma: width)
+        buffers.mu[k] = priorCentre
+        buffers.sigma[k] = width
+        buffers.inverseSigma[k] = 1 / width
+        buffers.logMass[k] = priorMass
+        buffers.logNormaliser[k] = NumericKernels.logNormaliser(sigma: width, logMass: priorMass)
+    }
+
+    /// The most rows added or removed for which kernels are updated rather than rebuilt.
+    static let incrementalLimit = 8
+
+    /// The rows only in `old` and the rows only in `new` (both ascending), or nil when there are more than
+    /// `limit` of them in all.
+    static func difference(from old: [Int], to new: [Int], limit: Int) -> (removed: [Int], inserted: [Int])? {
+        var removed: [Int] = []
+        var inserted: [Int] = []
+        var i = 0
+        var j = 0
+        while i < old.count || j < new.count {
+            if j == new.count || (i < old.count && old[i] < new[j]) {
+                removed.append(old[i])
+                i += 1
+            } else if i == old.count || new[j] < old[i] {
+                inserted.append(new[j])
+                j += 1
+            } else {
+                i += 1
+                j += 1
+                continue
+            }
+            if removed.count + inserted.count > limit { return nil }
+        }
+        return (removed, inserted)
+    }
+
+    /// Brings kernels built for the previous members up to `members`, which differ by `changes`: the arrays
+    /// shift around the removed and inserted kernels, the sorted order takes the changes, and the changed kernels'
+    /// neighbours get their bandwidths again.
+    private mutating func updateKernels(
+        _ buffers: inout KernelBuffers, parameter p: Int, axis: NumericAxis, members: [Int],
+        changes: (removed: [Int], inserted: [Int]), minimum: Double, considerEndpoints: Bool
+    ) {
+        let arrays = [\KernelBuffers.mu, \.sigma, \.inverseSigma, \.logMass, \.logNormaliser]
+        for array in arrays { buffers[keyPath: array].removeLast() }  // the prior kernel
+        let column = working[p]
+        var current = buffers.members
+        for position in changes.removed.reversed() {
+            let k = Self.index(of: position, inSorted: current)
+            current.remove(at: k)
+            for array in arrays { buffers[keyPath: array].remove(at: k) }
+            let rank = insertionIndex(of: position, in: buffers.ordered) { column[$0] }
+            buffers.ordered.remove(at: rank)
+        }
+        for position in changes.inserted {
+            let k = Self.index(of: position, inSorted: current)
+            current.insert(position, at: k)
+            buffers.mu.insert(column[position], at: k)
+            for array in arrays.dropFirst() { buffers[keyPath: array].insert(0, at: k) }
+            let rank = insertionIndex(of: position, in: buffers.ordered) { column[$0] }
+            buffers.ordered.insert(position, at: rank)
+        }
+        for array in arrays { buffers[keyPath: array].append(0) }  // the prior's slot
+        let count = members.count
+        var affected = Set<Int>()
+        for position in changes.inserted {
+            let rank = insertionIndex(of: position, in: buffers.ordered) { column[$0] }
+            for neighbour in Swift.max(0, rank - 1)...Swift.min(count - 1, rank + 1) { affected.insert(neighbour) }
+        }
+        for position in changes.removed {
+            // The rank the removed row would take: the members on either side of the gap it left.
+            let rank = insertionIndex(of: position, in: buffers.ordered) { column[$0] }
+            for neighbour in Swift.max(0, rank - 1)...Swift.min(count - 1, rank) { affected.insert(neighbour) }
+        }
+        for rank in affected.sorted() {
+            let position = buffers.ordered[rank]
+            let raw = column.withUnsafeBufferPointer { column in
+                buffers.ordered.withUnsafeBufferPointer { ordered in
+                    Self.bandwidth(
+                        rank: rank, ordered: ordered, column: column, axis: axis, considerEndpoints: considerEndpoints)
+                }
+            }
+            let k = Self.index(of: position, inSorted: members)
+            setConstants(
+                &buffers, parameter: p, kernel: k, position: position, bandwidth: raw, axis: axis, minimum: minimum)
+        }
+        Self.setPrior(&buffers, at: count, axis: axis)
+    }
+
+    /// The index of `value` in the ascending list `sorted` (which holds it).
+    private static func index(of value: Int, inSorted sorted: [Int]) -> Int {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Builds the kernels of `members` from scratch.
+    private mutating func rebuildKernels(
+        _ buffers: inout KernelBuffers, parameter p: Int, axis: NumericAxis, members: [Int], isMember: [Bool],
+        minimum: Double, considerEndpoints: Bool
+    ) {
+        let count = members.count
         let kernelCount = count + 1
         // Every element is written below, so the arrays are only resized (their storage is reused across asks).
-        Self.resize(&buffers.mu, to: kernelCount)
-        Self.resize(&buffers.sigma, to: kernelCount)
-        Self.resize(&buffers.inverseSigma, to: kernelCount)
-        Self.resize(&buffers.logMass, to: kernelCount)
-        Self.resize(&buffers.logNormaliser, to: kernelCount)
+        for array in [\KernelBuffers.mu, \.sigma, \.inverseSigma, \.logMass, \.logNormaliser] {
+            Self.resize(&buffers[keyPath: array], to: kernelCount)
+        }
         buffers.ordered.removeAll(keepingCapacity: true)
         for position in sortedRows[p] where isMember[position] { buffers.ordered.append(position) }
         if slots.count < self.count { slots = [Int](repeating: 0, count: self.count) }
@@ -306,9 +492,6 @@ struct TPEStudyCache: Sendable {
         swap(&storedMass, &massValue[p])
         swap(&storedNormaliser, &massNormaliser[p])
         let width = axis.upper - axis.lower
-        let clipCount = settings.clipCount ?? count
-        let minimum = settings.considerMagicClip ? width / Double(Swift.min(100, clipCount + 2)) : 1e-12
-        let considerEndpoints = settings.considerEndpoints
         working[p].withUnsafeBufferPointer { column in
             buffers.mu.withUnsafeMutableBufferPointer { mu in
                 buffers.sigma.withUnsafeMutableBufferPointer { sigma in
@@ -321,21 +504,10 @@ struct TPEStudyCache: Sendable {
                             sigma[0] = Swift.max(mu[0] - axis.lower, axis.upper - mu[0])
                         } else if count > 1 {
                             buffers.ordered.withUnsafeBufferPointer { ordered in
-                                var left = axis.lower
-                                var centre = column[ordered[0]]
                                 for rank in 0..<count {
-                                    let right = rank == count - 1 ? axis.upper : column[ordered[rank + 1]]
-                                    let bandwidth: Double
-                                    if !considerEndpoints && rank == 0 {
-                                        bandwidth = right - centre
-                                    } else if !considerEndpoints && rank == count - 1 {
-                                        bandwidth = centre - left
-                                    } else {
-                                        bandwidth = Swift.max(centre - left, right - centre)
-                                    }
-                                    sigma[slots[ordered[rank]]] = bandwidth
-                                    left = centre
-                                    centre = right
+                                    sigma[slots[ordered[rank]]] = Self.bandwidth(
+                                        rank: rank, ordered: ordered, column: column, axis: axis,
+                                        considerEndpoints: considerEndpoints)
                                 }
                             }
                         }
@@ -360,14 +532,6 @@ struct TPEStudyCache: Sendable {
                                     logMass[k] = storedMass[position]
                                     logNormaliser[k] = storedNormaliser[position]
                                 }
-                                // The prior kernel, last.
-                                let priorCentre = (axis.lower + axis.upper) / 2
-                                let priorMass = NumericKernels.logMass(axis: axis, mu: priorCentre, sigma: width)
-                                mu[count] = priorCentre
-                                sigma[count] = width
-                                inverseSigma[count] = 1 / width
-                                logMass[count] = priorMass
-                                logNormaliser[count] = NumericKernels.logNormaliser(sigma: width, logMass: priorMass)
                             }
                         }
                     }
@@ -378,11 +542,7 @@ struct TPEStudyCache: Sendable {
         swap(&storedInverse, &massInverse[p])
         swap(&storedMass, &massValue[p])
         swap(&storedNormaliser, &massNormaliser[p])
-        let kernels = NumericKernels(
-            axis: axis, mu: buffers.mu, sigma: buffers.sigma, inverseSigma: buffers.inverseSigma,
-            logMass: buffers.logMass, logNormaliser: buffers.logNormaliser)
-        swap(&buffers, &kernelBuffers[p])
-        return kernels
+        Self.setPrior(&buffers, at: count, axis: axis)
     }
 
     /// Grows or shrinks `array` to `count` elements, keeping its storage; new elements are zero.

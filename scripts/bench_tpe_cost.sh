@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The cost of one TPE ask in hpo beside Optuna's default TPE in memory, measured in the same run.
+#
+#   scripts/bench_tpe_cost.sh [--repeats N]
+#
+# hpo: `hpo-bench tpe` (the CPU time of one warm ask at 100, 1,000 and 10,000 completed trials of the
+# 10-parameter space: 8 floats, one log int, one 4-way categorical). Optuna: the bench harness's overhead.py
+# with TPESampler() defaults on in-memory storage, whose "last100 ms/trial" at N is the mean cost of trials
+# N-99..N (ask, suggest, tell; in memory the sampler is nearly all of it). Optuna runs when ../bench-venv and
+# ../shared/bench exist (scripts/python-env.sh or the bench README make them); otherwise only hpo is printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+repeats=30
+if [[ "${1:-}" == "--repeats" && -n "${2:-}" ]]; then repeats="$2"; fi
+
+swift build -c release --product hpo-bench >/dev/null
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+PY=../bench-venv/bin/python
+BENCH=../shared/bench
+optuna_json=""
+if [[ -x "$PY" && -f "$BENCH/overhead.py" ]]; then
+    echo "Optuna 5.0 TPESampler() in memory, trials 1..1000 (overhead.py)..." >&2
+    PYTHONDONTWRITEBYTECODE=1 "$PY" "$BENCH/overhead.py" --samplers tpe --storages memory --sizes 100,1000 \
+        --repeats 1 --results-dir "$work" --name optuna_tpe_memory >/dev/null
+    optuna_json="$work/optuna_tpe_memory.json"
+fi
+
+echo "hpo TPE (hpo-bench tpe, $repeats asks per size)..." >&2
+.build/release/hpo-bench tpe --sizes 100,1000,10000 --repeats "$repeats" --cold false | tee "$work/hpo.txt"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+python3 - "$work/hpo.txt" "$optuna_json" <<'EOF'
+import json
+import sys
+
+hpo = {}
+for line in open(sys.argv[1]):
+    fields = line.split()
+    if fields and fields[0].isdigit():
+        hpo[int(fields[0])] = float(fields[1])  # multivariate warm, ms
+if not sys.argv[2]:
+    print("Optuna not measured (no ../bench-venv or ../shared/bench)")
+    sys.exit(0)
+cells = json.load(open(sys.argv[2]))["configs"][0]["cells"]
+print()
+print("| completed trials | hpo one ask (multivariate) | Optuna TPE default, ms per trial in memory | Optuna / hpo |")
+print("|---|---|---|---|")
+for size in (100, 1000, 10000):
+    optuna = cells.get(str(size), {}).get("last100_ms")
+    ratio = f"{optuna / hpo[size]:.0f}x" if optuna and hpo.get(size) else "-"
+    optuna_text = f"{optuna:.2f} ms" if optuna else "not run"
+    print(f"| {size:,} | {hpo.get(size, float('nan')):.3f} ms | {optuna_text} | {ratio} |")
+EOF
