@@ -47,8 +47,7 @@ final class ProgressDisplay: Sendable {
                 state.best = best
             }
             if interactive {
-                // At most ten redraws a second, however fast trials finish; `finish` draws the last state.
-                draw(force: false)
+                draw(force: true)
             } else {
                 let value = trial.value.map { "\($0)" } ?? "-"
                 var line = "trial \(trial.number) \(trial.state.rawValue) value=\(value)"
