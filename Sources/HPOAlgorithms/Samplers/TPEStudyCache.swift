@@ -71,6 +71,8 @@ struct TPEStudyCache: Sendable {
     private var unsettled: [Int] = []
     /// Counts the rows read again after they changed; kernels built before a change are not extended after it.
     private var generation = 0
+    /// The last member lists compared and their difference.
+    private var lastDifference: (old: [Int], new: [Int], result: (removed: [Int], inserted: [Int])?)?
     /// How many times kernels were updated in place rather than rebuilt (for tests).
     private(set) var kernelUpdates = 0
     /// Per row, when the space has at most 64 parameters: bit p set when the row holds a value of parameter p
@@ -308,7 +310,7 @@ struct TPEStudyCache: Sendable {
             buffers.generation == generation && buffers.minimum == minimum
                 && buffers.considerEndpoints == settings.considerEndpoints && previous.count >= 2 && count >= 2
                 && buffers.mu.count == previous.count + 1
-            ? Self.difference(from: previous, to: members, limit: Self.incrementalLimit) : nil
+            ? difference(from: previous, to: members) : nil
         if let changes {
             kernelUpdates += 1
             updateKernels(
@@ -380,6 +382,19 @@ struct TPEStudyCache: Sendable {
 
     /// The most rows added or removed for which kernels are updated rather than rebuilt.
     static let incrementalLimit = 8
+
+    /// `difference(from:to:limit:)` with the incremental limit, computed once for the parameters of a group:
+    /// they share the same member arrays (the memo keeps both arrays, so equal storage means equal contents).
+    private mutating func difference(from old: [Int], to new: [Int]) -> (removed: [Int], inserted: [Int])? {
+        func sameStorage(_ a: [Int], _ b: [Int]) -> Bool {
+            a.count == b.count
+                && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
+        }
+        if let memo = lastDifference, sameStorage(memo.old, old), sameStorage(memo.new, new) { return memo.result }
+        let result = Self.difference(from: old, to: new, limit: Self.incrementalLimit)
+        lastDifference = (old, new, result)
+        return result
+    }
 
     /// The rows only in `old` and the rows only in `new` (both ascending), or nil when there are more than
     /// `limit` of them in all.
