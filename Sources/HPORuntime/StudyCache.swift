@@ -159,6 +159,9 @@ final class StudyCache: Sendable {
         }
     }
 
+    /// The highest trial id read: a refresh reads the trials above it (and the unfinished ones).
+    var newestID: TrialID { state.withLock { $0.maxID } }
+
     /// The unfinished (RUNNING, WAITING) trials, whole, in number order: what a run checks before each start,
     /// without going through the finished ones.
     var unfinishedTrials: [Trial] {

@@ -22,20 +22,56 @@ extension StudySession {
     /// Starts the next trial of a run, in one transaction: a WAITING trial (retries first in line), else the
     /// sampler's proposal; nil once the study's `budget` (its `n_trials`) is used, counted across every process.
     func startTrial(budget: Int?, worker: WorkerIdentity, ownTrials: Set<TrialID>) throws -> Trial? {
+        if let checked = storage as? any CheckedStarting {
+            // Propose from the cache and let the start transaction check that the study is as the cache has it:
+            // one transaction. When it is not (another process started or changed a trial), the changed trials go
+            // into the cache and the trial is started as below.
+            switch try startChecked(checked, budget: budget, worker: worker, ownTrials: ownTrials) {
+            case .started(let trial):
+                cache.update([trial])
+                return trial
+            case .budgetUsed:
+                return nil
+            case .changed(let trials):
+                cache.update(trials)
+            case nil:
+                break
+            }
+        }
         try refresh()
         let unfinished = cache.unfinishedTrials
         let waitingRetry = unfinished.contains { $0.state == .waiting && $0.retriedTrialNumber != nil }
         // The count only grows, so a full budget seen in a fresh read stays full: no write is needed to know it.
         if let budget, trialsCounted >= budget, !waitingRetry { return nil }
+        let proposal = try runProposal(worker: worker, ownTrials: ownTrials, unfinished: unfinished)
+        guard let trial = try storage.startTrial(in: study.id, proposal, budget: budget) else { return nil }
+        cache.update([trial])
+        return trial
+    }
+
+    /// A start checked against the cache (see `CheckedStarting`), or nil when the cache alone cannot tell that the
+    /// budget is used (a retry may be waiting that only a refresh would show).
+    private func startChecked(
+        _ storage: any CheckedStarting, budget: Int?, worker: WorkerIdentity, ownTrials: Set<TrialID>
+    ) throws -> CheckedStart? {
+        if let budget, trialsCounted >= budget { return nil }
+        let unfinished = cache.unfinishedTrials
+        let newest = cache.newestID
+        let proposal = try runProposal(worker: worker, ownTrials: ownTrials, unfinished: unfinished)
+        return try storage.startTrial(
+            in: study.id, proposal, budget: budget, newestKnown: newest, unfinished: unfinished)
+    }
+
+    /// The sampler's proposal for a run's next trial, with this worker's identity. Salted when other processes
+    /// have trials running, so that processes proposing from the same history propose differently.
+    private func runProposal(worker: WorkerIdentity, ownTrials: Set<TrialID>, unfinished: [Trial]) throws -> NewTrial {
         let otherWorkers = unfinished.contains { trial in
             trial.state == .running && !ownTrials.contains(trial.id)
                 && WorkerIdentity(json: trial.systemAttributes[RunKey.worker]) != nil
         }
         var proposal = try propose(salt: otherWorkers ? worker.salt : 0)
         proposal.systemAttributes[RunKey.worker] = worker.json
-        guard let trial = try storage.startTrial(in: study.id, proposal, budget: budget) else { return nil }
-        cache.update([trial])
-        return trial
+        return proposal
     }
 
     /// RUNNING trials started by `hpo run` processes, other than `ownTrials` (the caller's).

@@ -8,7 +8,7 @@ import HPOCore
 /// Every method is one transaction. Writes open `BEGIN IMMEDIATE` transactions (GRDB's default for a pool) and
 /// wait on a busy timeout, then retry a few times with random jitter, so several processes can share one file.
 /// Readers never block writers.
-public struct SQLiteStorage: StudyStorage, HeldTrialFinishing {
+public struct SQLiteStorage: StudyStorage, HeldTrialFinishing, CheckedStarting {
     /// How a file is opened.
     public struct Options: Sendable, Hashable {
         /// SQLite's `synchronous` setting. With WAL, `normal` survives any crash of the process; `full` also

@@ -74,6 +74,41 @@ struct RunPathStorageTests {
         }
     }
 
+    @Test func aCheckedStartWritesOnlyWhenTheCallersTrialsAreCurrent() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("study.db").path
+        let storage = try SQLiteStorage(path: path)
+        let other = try SQLiteStorage(path: path)  // another process's connection
+        let study = try storage.createStudy(name: "checked", direction: .minimize, systemAttributes: [:])
+        let proposal = NewTrial(state: .running, params: ["x": 0.5], distributions: ["x": distribution])
+        // The caller's copy of a trial it started is exactly what is stored: the next start needs no re-read.
+        let first = try running(storage, in: study.id, x: 1)
+        let second = try storage.startTrial(
+            in: study.id, proposal, budget: nil, newestKnown: first.id, unfinished: [first])
+        guard case .started(let started) = second else {
+            Issue.record("expected a start, got \(second)")
+            return
+        }
+        #expect(try storage.trial(started.id) == started)
+        // A trial another connection added, or a report on a running trial, is news: nothing is written.
+        let theirs = try running(other, in: study.id, x: 2)
+        let count = try storage.countTrials(in: study.id, states: nil)
+        let stale = try storage.startTrial(
+            in: study.id, proposal, budget: nil, newestKnown: started.id, unfinished: [first, started])
+        #expect(stale == .changed([try #require(try storage.trial(theirs.id))]))
+        try other.recordReport(step: 1, value: 0.5, systemAttributes: [:], of: first.id)
+        let reported = try storage.startTrial(
+            in: study.id, proposal, budget: nil, newestKnown: theirs.id, unfinished: [first, started, theirs])
+        #expect(reported == .changed([try #require(try storage.trial(first.id))]))
+        #expect(try storage.countTrials(in: study.id, states: nil) == count)
+        // With the budget used, nothing starts.
+        let current = try storage.trials(in: study.id, states: [.running])
+        let full = try storage.startTrial(
+            in: study.id, proposal, budget: 3, newestKnown: theirs.id, unfinished: current)
+        #expect(full == .budgetUsed)
+    }
+
     /// The budget used, counted the slow way from every trial of the study.
     func countedByHand(_ storage: SQLiteStorage, _ study: StudyID) throws -> Int {
         try storage.trials(in: study, states: nil).filter { trial in
