@@ -216,16 +216,22 @@ struct ParzenEstimator: Sendable {
 
     /// Draws `count` points; `result[axis][j]` is the internal value of point j on that axis.
     func sample(count: Int, using generator: inout SeededGenerator) -> [[Double]] {
-        var result = Array(repeating: [Double](repeating: 0, count: count), count: axes.count)
+        // The generator is read in the order kernel, then one unit per axis, point by point; the draws are then
+        // made axis by axis (so each axis's kernels are bound once).
+        var kernels = [Int](repeating: 0, count: count)
+        var units = [Double](repeating: 0, count: count * axes.count)
         for j in 0..<count {
-            let kernel = drawKernel(generator.nextUnit())
-            for (axis, kernels) in axes.enumerated() {
-                let u = generator.nextUnit()
-                switch kernels {
-                case .continuous(let numeric), .discrete(let numeric):
-                    result[axis][j] = numeric.draw(kernel: kernel, unit: u)
-                case .categorical(let categorical):
-                    result[axis][j] = Double(categorical.draw(kernel: kernel, unit: u))
+            kernels[j] = drawKernel(generator.nextUnit())
+            for axis in axes.indices { units[axis * count + j] = generator.nextUnit() }
+        }
+        var result = Array(repeating: [Double](repeating: 0, count: count), count: axes.count)
+        for (axis, axisKernels) in axes.enumerated() {
+            switch axisKernels {
+            case .continuous(let numeric), .discrete(let numeric):
+                for j in 0..<count { result[axis][j] = numeric.draw(kernel: kernels[j], unit: units[axis * count + j]) }
+            case .categorical(let categorical):
+                for j in 0..<count {
+                    result[axis][j] = Double(categorical.draw(kernel: kernels[j], unit: units[axis * count + j]))
                 }
             }
         }
@@ -284,11 +290,31 @@ struct ParzenEstimator: Sendable {
         }
         var cells: [[(lower: Double, upper: Double)]] = []
         var discreteKernels: [NumericKernels] = []
+        // Points often share a grid cell, so each kernel's mass of a cell is computed once (memo: per discrete
+        // axis, per distinct cell, per kernel; NaN until computed), when that table is of a modest size.
+        var cellSlots: [[Int]] = []
+        var memoOffsets: [Int] = []
+        var memoSize = 0
         for axis in discreteAxes {
             guard case .discrete(let numeric) = axes[axis] else { continue }
             discreteKernels.append(numeric)
+            var slotOf: [Double: Int] = [:]
+            var slots: [Int] = []
+            for j in 0..<count {
+                let value = points[axis][j]
+                if let slot = slotOf[value] {
+                    slots.append(slot)
+                } else {
+                    slotOf[value] = slotOf.count
+                    slots.append(slotOf.count - 1)
+                }
+            }
+            cellSlots.append(slots)
+            memoOffsets.append(memoSize)
+            memoSize += slotOf.count * kernelCount
             cells.append((0..<count).map { numeric.axis.cell(around: points[axis][$0]) })
         }
+        var memo = [Double](repeating: .nan, count: memoSize <= Self.cellMemoLimit ? memoSize : 0)
         if terms.count < count * kernelCount {
             terms = [Double](repeating: 0, count: count * kernelCount)
         }
@@ -326,14 +352,19 @@ struct ParzenEstimator: Sendable {
             }
             active.withUnsafeMutableBufferPointer { active in
                 packedChoices.withUnsafeBufferPointer { own in
-                    let evaluator = PointEvaluator(
-                        kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs,
-                        discrete: discreteKernels)
-                    for j in 0..<count {
-                        let row = UnsafeMutableBufferPointer(start: accBase + j * kernelCount, count: kernelCount)
-                        result[j] = evaluator.logDensity(
-                            choices: (0..<categorical).map { choices[$0 * count + j] }, cells: cells.map { $0[j] },
-                            row: row, active: active)
+                    memo.withUnsafeMutableBufferPointer { memo in
+                        let evaluator = PointEvaluator(
+                            kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs,
+                            discrete: discreteKernels)
+                        for j in 0..<count {
+                            let row = UnsafeMutableBufferPointer(start: accBase + j * kernelCount, count: kernelCount)
+                            let memoRows = memoOffsets.indices.map { d in
+                                memo.baseAddress.map { $0 + memoOffsets[d] + cellSlots[d][j] * kernelCount }
+                            }
+                            result[j] = evaluator.logDensity(
+                                choices: (0..<categorical).map { choices[$0 * count + j] },
+                                cells: cells.map { $0[j] }, cellMemo: memoRows, row: row, active: active)
+                        }
                     }
                 }
             }
@@ -354,6 +385,9 @@ struct ParzenEstimator: Sendable {
         }
         return nest(0, [])
     }
+
+    /// The largest table of memoised cell masses (entries) a density evaluation allocates.
+    private static let cellMemoLimit = 1 << 16
 
     /// Kernels are evaluated in blocks of this many.
     private static let blockSize = 128
@@ -445,7 +479,8 @@ private struct PointEvaluator {
     /// log Σₖ exp(row[k] + the categorical and discrete terms); `row` holds each kernel's base plus its continuous
     /// terms and is used as working memory.
     func logDensity(
-        choices: [Int32], cells: [(lower: Double, upper: Double)], row: UnsafeMutableBufferPointer<Double>,
+        choices: [Int32], cells: [(lower: Double, upper: Double)], cellMemo: [UnsafeMutablePointer<Double>?],
+        row: UnsafeMutableBufferPointer<Double>,
         active: UnsafeMutableBufferPointer<Int32>
     ) -> Double {
         let count = kernelCount
@@ -466,39 +501,43 @@ private struct PointEvaluator {
                 activeCount += 1
             }
             for stage in 0..<stages {
-                var kept = 0
-                var bestKernel = -1
-                var bestPartial = -Double.infinity
-                let isCategorical = stage < choices.count
-                let choice = isCategorical ? choices[stage] : 0
-                let logs = isCategorical ? categoricalLogs[stage] : (hit: 0, miss: 0, uniform: 0)
-                let own = isCategorical ? ownChoices.baseAddress.map { $0 + stage * count } : nil
-                let kernels = isCategorical ? nil : discrete[stage - choices.count]
-                let cell = isCategorical ? (lower: 0, upper: 0) : cells[stage - choices.count]
-                for i in 0..<activeCount {
-                    let k = Int(active[i])
-                    var partial = row[k]
-                    if let own {
+                var survivors = Survivors()
+                if stage < choices.count {
+                    let choice = choices[stage]
+                    let logs = categoricalLogs[stage]
+                    let own = UnsafeBufferPointer(rebasing: ownChoices[(stage * count)..<((stage + 1) * count)])
+                    for i in 0..<activeCount {
+                        let k = Int(active[i])
                         let kernelChoice = own[k]
-                        partial += kernelChoice < 0 ? logs.uniform : (kernelChoice == choice ? logs.hit : logs.miss)
-                    } else if let kernels {
-                        // A cheap upper bound of the cell term first: most kernels that reach this axis are far
-                        // off on it, and their exact cell mass would cost two error functions.
-                        guard
-                            partial + kernels.logCellMassBound(kernel: k, lower: cell.lower, upper: cell.upper)
-                                >= cutoff
-                        else { continue }
-                        partial += kernels.logCellMass(kernel: k, lower: cell.lower, upper: cell.upper)
+                        let partial =
+                            row[k] + (kernelChoice < 0 ? logs.uniform : (kernelChoice == choice ? logs.hit : logs.miss))
+                        row[k] = partial
+                        survivors.keep(k, partial, cutoff: cutoff, in: active)
                     }
-                    row[k] = partial
-                    guard partial >= cutoff else { continue }
-                    active[kept] = Int32(k)
-                    kept += 1
-                    if partial > bestPartial {
-                        bestPartial = partial
-                        bestKernel = k
+                } else {
+                    // The kernels are bound once, outside the loop (binding them inside copies their arrays).
+                    let kernels = discrete[stage - choices.count]
+                    let cell = cells[stage - choices.count]
+                    let memo = cellMemo[stage - choices.count]
+                    for i in 0..<activeCount {
+                        let k = Int(active[i])
+                        var term = memo?[k] ?? .nan
+                        if term.isNaN {
+                            // A cheap upper bound of the cell term first: most kernels that reach this axis are
+                            // far off on it, and their exact cell mass would cost two error functions.
+                            let bound = kernels.logCellMassBound(kernel: k, lower: cell.lower, upper: cell.upper)
+                            guard row[k] + bound >= cutoff else { continue }
+                            term = kernels.logCellMass(kernel: k, lower: cell.lower, upper: cell.upper)
+                            memo?[k] = term
+                        }
+                        let partial = row[k] + term
+                        row[k] = partial
+                        survivors.keep(k, partial, cutoff: cutoff, in: active)
                     }
                 }
+                let kept = survivors.kept
+                let bestKernel = survivors.bestKernel
+                let bestPartial = survivors.bestPartial
                 activeCount = kept
                 // A final term never exceeds its running sum, so only a running sum above the reference can raise
                 // it; with few kernels left, a tighter cutoff would not save the cost of evaluating one in full.
@@ -523,6 +562,24 @@ private struct PointEvaluator {
             if term > negligible { sum += exp(term - maximum) }
         }
         return maximum + Foundation.log(sum)
+    }
+
+    /// The kernels kept after an axis, compacted to the front of the active list, and the best of them.
+    private struct Survivors {
+        var kept = 0
+        var bestKernel = -1
+        var bestPartial = -Double.infinity
+
+        @inline(__always)
+        mutating func keep(_ k: Int, _ partial: Double, cutoff: Double, in active: UnsafeMutableBufferPointer<Int32>) {
+            guard partial >= cutoff else { return }
+            active[kept] = Int32(k)
+            kept += 1
+            if partial > bestPartial {
+                bestPartial = partial
+                bestKernel = k
+            }
+        }
     }
 
     /// The number of surviving kernels above which the reference is raised after an axis.
