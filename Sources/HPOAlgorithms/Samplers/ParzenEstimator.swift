@@ -333,19 +333,23 @@ struct ParzenEstimator: Sendable {
             // cache while every point is scored against them.
             Self.withBasePointers(of: continuousKernels.map(\.mu)) { mu in
                 Self.withBasePointers(of: continuousKernels.map(\.inverseSigma)) { inverseSigma in
-                    coordinates.withUnsafeBufferPointer { coordinates in
-                        var start = 0
-                        while start < kernelCount {
-                            let end = Swift.min(start + Self.blockSize, kernelCount)
-                            for j in 0..<count {
-                                let row = accBase + j * kernelCount
-                                for c in 0..<continuous {
-                                    Self.subtractHalfSquares(
-                                        of: coordinates[c * count + j], centres: mu[c], inverseSigma: inverseSigma[c],
-                                        into: row, range: start..<end)
+                    mu.withUnsafeBufferPointer { mu in
+                        inverseSigma.withUnsafeBufferPointer { inverseSigma in
+                            // Point-major coordinates, so that one point's are contiguous.
+                            var point = [Double](repeating: 0, count: continuous)
+                            var start = 0
+                            while start < kernelCount {
+                                let end = Swift.min(start + Self.blockSize, kernelCount)
+                                for j in 0..<count {
+                                    for c in 0..<continuous { point[c] = coordinates[c * count + j] }
+                                    point.withUnsafeBufferPointer { point in
+                                        Self.subtractHalfSquares(
+                                            of: point, centres: mu, inverseSigma: inverseSigma,
+                                            into: accBase + j * kernelCount, range: start..<end)
+                                    }
                                 }
+                                start = end
                             }
-                            start = end
                         }
                     }
                 }
@@ -392,26 +396,36 @@ struct ParzenEstimator: Sendable {
     /// Kernels are evaluated in blocks of this many.
     private static let blockSize = 128
 
-    /// terms[k] −= ((t − μ[k])·(1/σ[k]))²/2 for k in `range`, four kernels at a time.
+    /// terms[k] −= Σ_c ((t_c − μ_c[k])·(1/σ_c[k]))²/2 for k in `range`, axis by axis in order, four kernels at a
+    /// time (each kernel's sum is kept in registers across the axes and stored once).
     @inline(__always)
     private static func subtractHalfSquares(
-        of t: Double, centres: UnsafePointer<Double>, inverseSigma: UnsafePointer<Double>,
-        into terms: UnsafeMutablePointer<Double>, range: Range<Int>
+        of point: UnsafeBufferPointer<Double>, centres: UnsafeBufferPointer<UnsafePointer<Double>>,
+        inverseSigma: UnsafeBufferPointer<UnsafePointer<Double>>, into terms: UnsafeMutablePointer<Double>,
+        range: Range<Int>
     ) {
+        let axes = point.count
         var k = range.lowerBound
-        let point = SIMD4<Double>(repeating: t)
         let half = SIMD4<Double>(repeating: 0.5)
         while k + 4 <= range.upperBound {
-            let m = UnsafeRawPointer(centres + k).loadUnaligned(as: SIMD4<Double>.self)
-            let s = UnsafeRawPointer(inverseSigma + k).loadUnaligned(as: SIMD4<Double>.self)
             let target = UnsafeMutableRawPointer(terms + k)
-            let z = (point - m) * s
-            target.storeBytes(of: target.loadUnaligned(as: SIMD4<Double>.self) - half * z * z, as: SIMD4<Double>.self)
+            var sum = target.loadUnaligned(as: SIMD4<Double>.self)
+            for c in 0..<axes {
+                let m = UnsafeRawPointer(centres[c] + k).loadUnaligned(as: SIMD4<Double>.self)
+                let s = UnsafeRawPointer(inverseSigma[c] + k).loadUnaligned(as: SIMD4<Double>.self)
+                let z = (SIMD4<Double>(repeating: point[c]) - m) * s
+                sum = sum - half * z * z
+            }
+            target.storeBytes(of: sum, as: SIMD4<Double>.self)
             k += 4
         }
         while k < range.upperBound {
-            let z = (t - centres[k]) * inverseSigma[k]
-            terms[k] -= 0.5 * z * z
+            var sum = terms[k]
+            for c in 0..<axes {
+                let z = (point[c] - centres[c][k]) * inverseSigma[c][k]
+                sum -= 0.5 * z * z
+            }
+            terms[k] = sum
             k += 1
         }
     }
