@@ -156,8 +156,6 @@ extension StudyManager {
         case .stopped, .shutdown: logger.info("study \(study.name): stopped")
         }
         if let persisted { try? await persist(persisted, of: study) }
-        if case .shutdown = end { return }
-        await releaseIfIdle(study)
     }
 
     /// Asks the session for a trial (for a trainer outside the daemon) on the I/O threads and records how long it

@@ -89,8 +89,6 @@ public final class StudyManager: Sendable {
 
     struct Registry {
         var studies: [String: ManagedStudy] = [:]
-        /// Studies whose memory was released (`releaseIfIdle`): what is kept of them until they are loaded again.
-        var released: [String: ReleasedStudy] = [:]
         var loops: [String: Task<Void, Never>] = [:]
         var submitting: Set<String> = []
         var shuttingDown = false
@@ -205,7 +203,6 @@ public final class StudyManager: Sendable {
                     report.resumed.append(record.name)
                 } else {
                     report.loaded.append(record.name)
-                    await releaseIfIdle(study)
                 }
             } catch {
                 report.skipped[record.name] = "\(error)"
@@ -226,8 +223,7 @@ public final class StudyManager: Sendable {
 
     /// Opens the session of a study (creating it when needed) and builds its trainer, on the I/O threads.
     func open(
-        spec: StudySpec, record: StudyRecord?, systemAttributes: [String: JSONValue], status: StudyStatus,
-        restoring run: RunState? = nil
+        spec: StudySpec, record: StudyRecord?, systemAttributes: [String: JSONValue], status: StudyStatus
     ) async throws -> ManagedStudy {
         let storage = self.storage
         let defaultRoot = configuration.workingDirectory.path
@@ -241,19 +237,16 @@ public final class StudyManager: Sendable {
                     trainerSpec, space: spec.space, direction: spec.direction, metric: spec.metric,
                     dataRoot: URL(fileURLWithPath: root, isDirectory: true), dataSeed: session.seed)
             }
-            return ManagedStudy(session: session, trainer: trainer, status: status, restoring: run)
+            return ManagedStudy(session: session, trainer: trainer, status: status)
         }
     }
 
     func register(_ study: ManagedStudy) {
-        registry.withLock { registry in
-            registry.studies[study.name] = study
-            registry.released[study.name] = nil
-        }
+        registry.withLock { $0.studies[study.name] = study }
     }
 
     /// The loaded study named `name`; a study stored since the daemon started (by another program) is loaded on
-    /// first use, without running it, and so is a released one (`releaseIfIdle`), with the run state it had.
+    /// first use, without running it.
     public func study(named name: String) async throws -> ManagedStudy {
         if let study = registry.withLock({ $0.studies[name] }) { return study }
         guard let record = try await blocking({ [storage] in try storage.study(named: name) }) else {
@@ -265,13 +258,10 @@ public final class StudyManager: Sendable {
         let spec = try StudySpec(definitionJSON: definition, source: "stored definition of '\(name)'")
         var status = Self.storedStatus(of: record)
         if status == .running { status = .stopped }
-        let released = registry.withLock { $0.released[name] }
-        let study = try await open(
-            spec: spec, record: record, systemAttributes: [:], status: status, restoring: released?.run)
+        let study = try await open(spec: spec, record: record, systemAttributes: [:], status: status)
         return registry.withLock { registry in
             if let existing = registry.studies[name] { return existing }
             registry.studies[name] = study
-            registry.released[name] = nil
             return study
         }
     }
@@ -302,8 +292,6 @@ public final class StudyManager: Sendable {
         }
         defer { _ = registry.withLock { $0.submitting.remove(name) } }
 
-        // A released study is loaded again, so that it is continued as if it had stayed loaded.
-        if registry.withLock({ $0.released[name] != nil }) { _ = try await study(named: name) }
         let loaded = registry.withLock { $0.studies[name] }
         if let loaded, loaded.spec == spec {
             if loaded.state.withLock({ $0.loopActive && $0.request == .run }) || !loaded.hasTrainer {
@@ -350,11 +338,7 @@ public final class StudyManager: Sendable {
     /// Starts no new trial of the study until `resume`; running trials finish. Remembered across restarts.
     @discardableResult
     public func pause(_ name: String) async throws -> StudyStatus {
-        try await controlling(name) { study in try await self.pause(study) }
-    }
-
-    private func pause(_ study: ManagedStudy) async throws -> StudyStatus {
-        let name = study.name
+        let study = try await controllable(name)
         let changed: Bool = try study.state.withLock { state in
             switch state.status {
             case .paused: return false
@@ -378,11 +362,7 @@ public final class StudyManager: Sendable {
     /// Starts a paused, stopped or finished study again (a finished one ends at once unless its budget grew).
     @discardableResult
     public func resume(_ name: String) async throws -> StudyStatus {
-        try await controlling(name) { study in try await self.resume(study) }
-    }
-
-    private func resume(_ study: ManagedStudy) async throws -> StudyStatus {
-        let name = study.name
+        let study = try await controllable(name)
         try registry.withLock { if $0.shuttingDown { throw ManagerError.shuttingDown } }
         let needsLoop: Bool = study.state.withLock { state in
             state.status = .running
@@ -403,11 +383,7 @@ public final class StudyManager: Sendable {
     /// Stops the study: no new trial starts; running trials finish. Remembered across restarts.
     @discardableResult
     public func stop(_ name: String) async throws -> StudyStatus {
-        try await controlling(name) { study in try await self.stop(study) }
-    }
-
-    private func stop(_ study: ManagedStudy) async throws -> StudyStatus {
-        let name = study.name
+        let study = try await controllable(name)
         let active: Bool = study.state.withLock { state in
             state.request = .stop
             if !state.loopActive, state.status != .finished { state.status = .stopped }
@@ -419,17 +395,13 @@ public final class StudyManager: Sendable {
         return active ? .running : study.runState.status
     }
 
-    /// Runs a control action on the study `name`, which must have a trainer (`using`).
-    private func controlling(
-        _ name: String, _ action: (ManagedStudy) async throws -> StudyStatus
-    ) async throws -> StudyStatus {
-        try await using(name) { study in
-            guard study.hasTrainer else {
-                throw ManagerError.invalidState(
-                    "study '\(name)' has no trainer: it is driven from outside through ask / report / tell")
-            }
-            return try await action(study)
+    private func controllable(_ name: String) async throws -> ManagedStudy {
+        let study = try await study(named: name)
+        guard study.hasTrainer else {
+            throw ManagerError.invalidState(
+                "study '\(name)' has no trainer: it is driven from outside through ask / report / tell")
         }
+        return study
     }
 
     func persist(_ status: StudyStatus, of study: ManagedStudy) async throws {
