@@ -432,22 +432,6 @@ struct ParzenEstimator: Sendable {
 
     /// Kernels whose terms are this far below the largest one contribute less than 1e-21 of it.
     static let negligibleLogGap = 48.0
-
-    /// log Σ exp(terms), skipping terms too small to change the sum.
-    static func logSumExp(_ terms: [Double]) -> Double {
-        terms.withUnsafeBufferPointer { logSumExp($0) }
-    }
-
-    static func logSumExp(_ terms: UnsafeBufferPointer<Double>) -> Double {
-        guard let maximum = terms.max(), maximum > -Double.infinity else { return -Double.infinity }
-        if maximum == Double.infinity { return Double.infinity }
-        let cutoff = maximum - negligibleLogGap
-        var sum = 0.0
-        for term in terms where term > cutoff {
-            sum += exp(term - maximum)
-        }
-        return maximum + Foundation.log(sum)
-    }
 }
 
 /// The rest of the mixture's log density at one point once the continuous axes are summed: the categorical and
@@ -471,12 +455,20 @@ private struct PointEvaluator {
         stage: Int, to partial: Double, kernel k: Int, choices: [Int32], cells: [(lower: Double, upper: Double)]
     ) -> Double {
         if stage < choices.count {
-            let kernelChoice = ownChoices[stage * kernelCount + k]
-            let logs = categoricalLogs[stage]
-            return partial + (kernelChoice < 0 ? logs.uniform : (kernelChoice == choices[stage] ? logs.hit : logs.miss))
+            return partial
+                + Self.categoricalTerm(
+                    own: ownChoices[stage * kernelCount + k], choice: choices[stage], logs: categoricalLogs[stage])
         }
         let d = stage - choices.count
         return partial + discrete[d].logCellMass(kernel: k, lower: cells[d].lower, upper: cells[d].upper)
+    }
+
+    /// The log probability of `choice` under a kernel whose own choice is `own` (−1: the uniform prior kernel).
+    @inline(__always)
+    private static func categoricalTerm(
+        own: Int32, choice: Int32, logs: (hit: Double, miss: Double, uniform: Double)
+    ) -> Double {
+        own < 0 ? logs.uniform : (own == choice ? logs.hit : logs.miss)
     }
 
     /// Kernel `k`'s final term, from its running sum after `done` stages.
@@ -522,9 +514,7 @@ private struct PointEvaluator {
                     let own = UnsafeBufferPointer(rebasing: ownChoices[(stage * count)..<((stage + 1) * count)])
                     for i in 0..<activeCount {
                         let k = Int(active[i])
-                        let kernelChoice = own[k]
-                        let partial =
-                            row[k] + (kernelChoice < 0 ? logs.uniform : (kernelChoice == choice ? logs.hit : logs.miss))
+                        let partial = row[k] + Self.categoricalTerm(own: own[k], choice: choice, logs: logs)
                         row[k] = partial
                         survivors.keep(k, partial, cutoff: cutoff, in: active)
                     }
@@ -717,23 +707,6 @@ struct NumericKernels: Sendable {
         let upper = (axis.upper - mu[kernel]) * inverseSigma[kernel]
         let z = TruncatedNormal.quantile(unit, lower: lower, upper: upper)
         return axis.internalValue(of: mu[kernel] + sigma[kernel] * z)
-    }
-
-    /// Adds each kernel's log probability of the working-space cell [lower, upper] to the terms that are not
-    /// already −∞.
-    func addCellTerms(lower: Double, upper: Double, to acc: UnsafeMutableBufferPointer<Double>) {
-        mu.withUnsafeBufferPointer { mu in
-            inverseSigma.withUnsafeBufferPointer { inverseSigma in
-                logMass.withUnsafeBufferPointer { logMass in
-                    for k in 0..<mu.count where acc[k] > -Double.infinity {
-                        acc[k] +=
-                            TruncatedNormal.logGaussMass(
-                                (lower - mu[k]) * inverseSigma[k], (upper - mu[k]) * inverseSigma[k])
-                            - logMass[k]
-                    }
-                }
-            }
-        }
     }
 
     /// An upper bound of `logCellMass`: the cell's width times the kernel's largest density in it,
