@@ -42,9 +42,35 @@ public struct Dataset: Sendable, Hashable {
         "diabetes": ("target", .regression),
     ]
 
-    /// The URL of a bundled data set's CSV file.
-    public static func bundledURL(_ name: String) -> URL? {
-        Bundle.module.url(forResource: name, withExtension: "csv", subdirectory: "Resources")
+    /// The name of the folder of bundled data sets that the build puts beside the `hpo` binary.
+    public static let resourceFolderName = "hpo_HPOTraining.resources"
+
+    /// The folders searched for the bundled data sets, in order: `$HPO_RESOURCES`, then the resource folder beside
+    /// the running binary (through symbolic links, so a link to the binary on the PATH works), then beside the
+    /// main bundle. The folder is looked up by hand rather than through the build's generated accessor, which ends
+    /// the process when the folder is missing; a missing folder is an error that says where it was looked for.
+    public static func resourceFolders() -> [URL] {
+        var folders: [URL] = []
+        if let given = ProcessInfo.processInfo.environment["HPO_RESOURCES"], !given.isEmpty {
+            folders.append(URL(fileURLWithPath: given, isDirectory: true))
+        }
+        if let executable = Bundle.main.executableURL {
+            folders.append(
+                executable.resolvingSymlinksInPath().deletingLastPathComponent()
+                    .appendingPathComponent(resourceFolderName, isDirectory: true))
+        }
+        folders.append(Bundle.main.bundleURL.appendingPathComponent(resourceFolderName, isDirectory: true))
+        var seen = Set<String>()
+        return folders.filter { seen.insert($0.standardizedFileURL.path).inserted }
+    }
+
+    /// The URL of a bundled data set's CSV file, nil when none of `folders` holds it.
+    public static func bundledURL(_ name: String, folders: [URL] = resourceFolders()) -> URL? {
+        for folder in folders {
+            let url = folder.appendingPathComponent("Resources/\(name).csv")
+            if FileManager.default.isReadableFile(atPath: url.path) { return url }
+        }
+        return nil
     }
 
     /// Parses CSV text. `task` nil: classification when any label is not a number or all labels are integers with
@@ -173,11 +199,18 @@ public struct Dataset: Sendable, Hashable {
     /// Loads `dataset`: a bundled name (`digits`, `wine`, `breast_cancer`, `diabetes`) or a CSV path, relative to
     /// `root` when not absolute. `target` nil: the bundled set's target column, else `label`.
     public static func load(
-        _ dataset: String, root: URL?, target: String?, task: LearningTask?
+        _ dataset: String, root: URL?, target: String?, task: LearningTask?,
+        resourceFolders folders: [URL] = resourceFolders()
     ) throws -> Dataset {
         if let known = bundled[dataset] {
-            guard let url = bundledURL(dataset) else {
-                throw TrainingError.invalidData(source: dataset, message: "the bundled data set is missing")
+            guard let url = bundledURL(dataset, folders: folders) else {
+                let places = folders.map(\.path).joined(separator: ", ")
+                throw TrainingError.invalidData(
+                    source: dataset,
+                    message:
+                        "the bundled data set is missing: no \(resourceFolderName) folder holding Resources/"
+                        + "\(dataset).csv was found (looked in \(places)); keep that folder beside the hpo binary, "
+                        + "set HPO_RESOURCES to it, or give the path of a CSV file")
             }
             let text = try read(url, source: dataset)
             return try Dataset(csv: text, name: dataset, target: target ?? known.target, task: task ?? known.task)

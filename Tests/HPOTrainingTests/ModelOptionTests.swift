@@ -114,4 +114,30 @@ import Testing
             #expect(dataset.task == shape.task)
         }
     }
+    @Test func aMissingResourceFolderIsAnErrorThatSaysWhereItLooked() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hpo-no-resources-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        #expect(Dataset.bundledURL("digits", folders: [empty]) == nil)
+        do {
+            _ = try Dataset.load("digits", root: nil, target: nil, task: nil, resourceFolders: [empty])
+            Issue.record("loading a bundled set without its resource folder succeeded")
+        } catch let error as TrainingError {
+            let message = "\(error)"
+            #expect(message.contains("hpo_HPOTraining.resources"))
+            #expect(message.contains(empty.path))
+            #expect(message.contains("HPO_RESOURCES"))
+        }
+    }
+
+    @Test func theBundledSetsAreFoundInTheResourceFolderBesideTheBinary() throws {
+        guard let found = Dataset.bundledURL("wine") else {
+            Issue.record("the bundled wine set is not found beside the test binary")
+            return
+        }
+        let folder = found.deletingLastPathComponent().deletingLastPathComponent()
+        #expect(Dataset.bundledURL("wine", folders: [folder]) == found)
+        #expect(Dataset.resourceFolders().contains { $0.standardizedFileURL == folder.standardizedFileURL })
+    }
 }
