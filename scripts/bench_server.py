@@ -12,7 +12,14 @@ that the second half shows (flat: under 64 bytes per trial), and whether growth 
 half grows less than half as fast as the first). Growth that slowed but stays above 64 bytes per trial is memory
 kept per trial, not warm-up: the verdict says "not flat" and gives the rate.
 
+With --rotate N the clients drive a sequence of studies of N trials each: when an ask finds the current study's
+budget used (409), a new study is created and the clients move on to it. The daemon releases a finished study's
+memory, so RSS should level off across studies: the verdict gives RSS at the start, after warm-up (a third of the
+run) and at the end, the bytes per trial overall and after warm-up, and whether it levelled off (under 64 bytes per
+trial after warm-up).
+
     python3 scripts/bench_server.py --hpo .build/release/hpo
+    python3 scripts/bench_server.py --hpo .build/release/hpo --rotate 2000 --sampler tpe
     python3 scripts/bench_server.py --url http://127.0.0.1:8080 --pid 12345 --seconds 30
 
 Standard library only.
@@ -35,7 +42,7 @@ name: {name}
 direction: minimize
 sampler: {{type: {sampler}, seed: 1}}
 scheduler: {{type: median, n_startup_trials: 5}}
-budget: {{n_trials: 100000000}}
+budget: {{n_trials: {n_trials}}}
 space:
   x: {{type: float, low: -5.0, high: 5.0}}
   y: {{type: float, low: -5.0, high: 5.0}}
@@ -77,16 +84,53 @@ class Client:
         return response.status, payload
 
 
-def worker(host, port, study, reports, stop_at, results, lock, told):
+class Studies:
+    """The study the clients drive: one for the whole run, or (with `rotate`) a new one of `rotate` trials each time
+    the current one has used its budget."""
+
+    def __init__(self, client, prefix, sampler, rotate):
+        self.client = client
+        self.prefix = prefix
+        self.sampler = sampler
+        self.rotate = rotate
+        self.lock = threading.Lock()
+        self.created = 0
+        self.current = None
+        self.next_study()
+
+    def next_study(self):
+        name = f"{self.prefix}-{self.created}" if self.rotate else self.prefix
+        n_trials = self.rotate or 100000000
+        status, payload = self.client.call(
+            "POST", "/studies",
+            {"study": STUDY.format(name=name, sampler=self.sampler, n_trials=n_trials), "overrides": []},
+        )
+        if status not in (200, 201):
+            sys.exit(f"could not create the study: {status} {payload.decode()}")
+        self.created += 1
+        self.current = name
+
+    def budget_used(self, name):
+        """The study `name` has used its budget: move on to a new one (once per study)."""
+        with self.lock:
+            if self.current == name:
+                self.next_study()
+
+
+def worker(host, port, studies, reports, stop_at, results, lock, told):
     client = Client(host, port)
     latencies = {"ask": [], "report": [], "tell": []}
     errors = 0
     step_value = 0.0
     while time.monotonic() < stop_at:
         try:
+            study = studies.current
             started = time.perf_counter()
             status, payload = client.call("POST", f"/studies/{study}/ask")
             latencies["ask"].append(time.perf_counter() - started)
+            if status == 409 and studies.rotate:
+                studies.budget_used(study)
+                continue
             if status != 201:
                 errors += 1
                 continue
@@ -165,6 +209,27 @@ def memory_verdict(samples):
             f"({bytes_per_trial * 1e6 / 2**20:.0f} MiB per million trials at the second rate)")
 
 
+def rotation_verdict(samples, studies, rotate):
+    """Memory across a sequence of studies, from (seconds, RSS KiB, trials finished) samples: RSS at the start,
+    after warm-up (the sample nearest a third of the run) and at the end, bytes per trial overall and after
+    warm-up, and whether RSS levelled off (under 64 bytes per trial after warm-up)."""
+    start, end = samples[0], samples[-1]
+    warm = min(samples[1:-1] or [end], key=lambda sample: abs(sample[0] - end[0] / 3))
+    if end[2] - warm[2] < 100 or warm[2] - start[2] < 100:
+        return "memory verdict: too few trials to judge"
+
+    def per_trial(a, b):
+        return (b[1] - a[1]) * 1024 / (b[2] - a[2])
+
+    overall, after = per_trial(start, end), per_trial(warm, end)
+    peak = max(sample[1] for sample in samples)
+    verdict = "levelled off" if after < 64 else f"did not level off, {after:.0f} bytes per trial after warm-up"
+    return (f"memory verdict ({studies} studies of {rotate} trials): {verdict}: RSS MiB start {start[1] / 1024:.1f}, "
+            f"after warm-up {warm[1] / 1024:.1f} ({warm[0]:.0f} s, {warm[2]} trials), end {end[1] / 1024:.1f} "
+            f"({end[2]} trials), peak {peak / 1024:.1f}; bytes per trial overall {overall:.0f}, after warm-up "
+            f"{after:.0f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hpo", default=".build/release/hpo", help="the hpo binary to start")
@@ -174,6 +239,8 @@ def main():
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--reports", type=int, default=3, help="intermediate values per trial")
     parser.add_argument("--sampler", default="random", choices=["random", "tpe"])
+    parser.add_argument("--rotate", type=int, default=0, metavar="N",
+                        help="drive a sequence of studies of N trials each (a new one once the budget is used)")
     args = parser.parse_args()
     seconds = min(max(args.seconds, 1), 600)
 
@@ -192,13 +259,7 @@ def main():
         host, pid = "127.0.0.1", process.pid
 
     try:
-        study = f"bench-{int(time.time())}"
-        setup = Client(host, port)
-        status, payload = setup.call(
-            "POST", "/studies", {"study": STUDY.format(name=study, sampler=args.sampler), "overrides": []}
-        )
-        if status not in (200, 201):
-            sys.exit(f"could not create the study: {status} {payload.decode()}")
+        studies = Studies(Client(host, port), f"bench-{int(time.time())}", args.sampler, max(0, args.rotate))
         rss_start = rss_kib(pid) if pid else None
         results = {"latencies": {"ask": [], "report": [], "tell": []}, "errors": 0}
         lock = threading.Lock()
@@ -206,7 +267,7 @@ def main():
         started = time.monotonic()
         stop_at = started + seconds
         threads = [
-            threading.Thread(target=worker, args=(host, port, study, args.reports, stop_at, results, lock, told))
+            threading.Thread(target=worker, args=(host, port, studies, args.reports, stop_at, results, lock, told))
             for _ in range(args.clients)
         ]
         for thread in threads:
@@ -227,7 +288,8 @@ def main():
         everything = sorted(value for values in results["latencies"].values() for value in values)
         total = len(everything)
         print(f"hpo serve ask/report/tell benchmark: {args.clients} clients, {args.reports} reports per trial, "
-              f"{args.sampler} sampler, {elapsed:.1f} s")
+              f"{args.sampler} sampler, {elapsed:.1f} s"
+              + (f", studies of {args.rotate} trials ({studies.created} created)" if args.rotate else ""))
         print(f"requests: {total}  ({total / elapsed:.0f} requests/s), trials: "
               f"{len(results['latencies']['tell'])} ({len(results['latencies']['tell']) / elapsed:.0f} trials/s)")
         print(f"errors: {results['errors']}")
@@ -238,10 +300,18 @@ def main():
                 continue
             row = [percentile(values, q) * 1000 for q in (0.5, 0.9, 0.99, 0.999)] + [values[-1] * 1000]
             print(f"  {name:<10}" + "".join(f"{value:9.2f}" for value in row))
+        status, payload = Client(host, port).call("GET", "/healthz")
+        if status == 200:
+            print(f"studies loaded in the daemon at the end: {json.loads(payload).get('studies_loaded')} "
+                  f"(of {studies.created} driven)")
         if pid and rss_start and rss_end:
             trail = ", ".join(f"{t:.0f}s {kib / 1024:.1f}" for t, kib, _ in samples[1:-1] if kib)
             print(f"daemon RSS MiB: start {rss_start / 1024:.1f}, end {rss_end / 1024:.1f} (samples: {trail})")
-            print(memory_verdict([sample for sample in samples if sample[1]]))
+            kept = [sample for sample in samples if sample[1]]
+            if args.rotate:
+                print(rotation_verdict(kept, studies.created, args.rotate))
+            else:
+                print(memory_verdict(kept))
     finally:
         if process:
             process.terminate()

@@ -39,6 +39,11 @@ public final class ManagedStudy: Sendable {
         var runStarted: Date?
         var error: String?
         var stopReason: String?
+        /// API requests (ask, report, tell, control) working on this study now: it is not released meanwhile.
+        var inUse = 0
+        /// The manager released this object's memory (`StudyManager.releaseIfIdle`): it is no longer the
+        /// registered study, and a request that finds it so looks the study up again.
+        var released = false
     }
 
     public let session: StudySession
@@ -49,11 +54,20 @@ public final class ManagedStudy: Sendable {
     let wake = WakeSignal()
     let state: Mutex<State>
 
-    init(session: StudySession, trainer: (any Trainer)?, status: StudyStatus) {
+    /// `restoring` gives back the run state a released study had (status, stop reason, error, last run).
+    init(session: StudySession, trainer: (any Trainer)?, status: StudyStatus, restoring run: RunState? = nil) {
         self.session = session
         self.trainer = trainer
         self.workerCap = max(1, session.spec.budget.workers)
-        self.state = Mutex(State(status: trainer == nil ? .external : status))
+        var state = State(status: trainer == nil ? .external : status)
+        if let run, trainer != nil {
+            state.status = run.status
+            state.launchedThisRun = run.launchedThisRun
+            state.runStarted = run.runStarted
+            state.error = run.error
+            state.stopReason = run.stopReason
+        }
+        self.state = Mutex(state)
     }
 
     public var name: String { session.spec.name }
@@ -71,6 +85,19 @@ public final class ManagedStudy: Sendable {
 
     var request: RunRequest { state.withLock { $0.request } }
     var running: Int { state.withLock { $0.running } }
+
+    /// Marks a request working on the study; false when the study was released (look it up again).
+    func beginUse() -> Bool {
+        state.withLock { state in
+            guard !state.released else { return false }
+            state.inUse += 1
+            return true
+        }
+    }
+
+    func endUse() {
+        state.withLock { $0.inUse -= 1 }
+    }
 
     func trialLaunched() {
         state.withLock { state in

@@ -26,14 +26,20 @@ extension StudyManager {
         }
         guard start else { return }
         share.clearWithdrawal(owner: study.name)
-        let task = Task { await self.runLoop(study) }
-        registry.withLock { $0.loops[study.name] = task }
+        // The loop is registered under the registry's lock before it can run, so its end, which removes its own
+        // entry (by id, never a later loop's), always comes after: no entry outlives its loop, which would keep
+        // the study from being released and a shutdown waiting on a finished task.
+        registry.withLock { registry in
+            registry.loopCount += 1
+            let id = registry.loopCount
+            registry.loops[study.name] = RunLoopEntry(id: id, task: Task { await self.runLoop(study, id: id) })
+        }
     }
 
     /// Starts trials while the study runs, is under its `budget.workers` cap and has budget left, each on a pool
     /// slot taken in turn with the other studies; waits while paused; ends on stop, shutdown, budget or timeout
     /// after its running trials finished.
-    func runLoop(_ study: ManagedStudy) async {
+    func runLoop(_ study: ManagedStudy, id: UInt64) async {
         guard let trainer = study.trainer else { return }
         let session = study.session
         let name = study.name
@@ -115,10 +121,10 @@ extension StudyManager {
             // Ends the timeout sleeper; trials on the pool are not interrupted by task cancellation.
             group.cancelAll()
         }
-        await loopEnded(study, end)
+        await loopEnded(study, end, id: id)
     }
 
-    private func loopEnded(_ study: ManagedStudy, _ end: LoopEnd) async {
+    private func loopEnded(_ study: ManagedStudy, _ end: LoopEnd, id: UInt64) async {
         var restart = false
         let persisted: StudyStatus? = study.state.withLock { state in
             state.loopActive = false
@@ -145,7 +151,9 @@ extension StudyManager {
                 return nil
             }
         }
-        registry.withLock { _ = $0.loops.removeValue(forKey: study.name) }
+        registry.withLock { registry in
+            if registry.loops[study.name]?.id == id { registry.loops[study.name] = nil }
+        }
         if restart {
             startLoop(study)
             return
@@ -156,6 +164,8 @@ extension StudyManager {
         case .stopped, .shutdown: logger.info("study \(study.name): stopped")
         }
         if let persisted { try? await persist(persisted, of: study) }
+        if case .shutdown = end { return }
+        await releaseIfIdle(study)
     }
 
     /// Asks the session for a trial (for a trainer outside the daemon) on the I/O threads and records how long it

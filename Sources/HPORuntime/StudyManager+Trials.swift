@@ -38,15 +38,20 @@ extension StudyManager {
     /// heartbeats), and the trial is failed and re-queued once it falls silent past the study's grace period
     /// (`StudySession.failSilentRemoteTrials`).
     public func ask(_ name: String, heartbeat: Bool = false) async throws -> Trial {
-        let study = try await study(named: name)
         let attributes: [String: JSONValue] = heartbeat ? [StudySession.RemoteKey.heartbeat: .bool(true)] : [:]
-        return try await timedAsk(study.session, budget: study.spec.budget.nTrials, systemAttributes: attributes)
+        return try await using(name) { study in
+            try await timedAsk(study.session, budget: study.spec.budget.nTrials, systemAttributes: attributes)
+        }
     }
 
     /// Records a heartbeat of a RUNNING trial asked with heartbeats; `ManagerError.invalidState` for a trial asked
     /// without.
     public func heartbeat(_ name: String, trial number: Int) async throws {
-        let study = try await study(named: name)
+        try await using(name) { study in try await heartbeat(study, trial: number) }
+    }
+
+    private func heartbeat(_ study: ManagedStudy, trial number: Int) async throws {
+        let name = study.name
         let session = study.session
         try await blocking {
             let trial = try Self.runningTrial(number, of: session)
@@ -62,7 +67,12 @@ extension StudyManager {
     /// Records an intermediate value of a RUNNING trial and returns the scheduler's decision.
     public func report(_ name: String, trial number: Int, step: Int, value: Double) async throws -> SchedulerDecision {
         guard step >= 0 else { throw ManagerError.invalidRequest("step must be an integer >= 0, got \(step)") }
-        let study = try await study(named: name)
+        return try await using(name) { study in try await report(study, trial: number, step: step, value: value) }
+    }
+
+    private func report(
+        _ study: ManagedStudy, trial number: Int, step: Int, value: Double
+    ) async throws -> SchedulerDecision {
         let session = study.session
         return try await blocking {
             let trial = try Self.runningTrial(number, of: session)
@@ -84,17 +94,25 @@ extension StudyManager {
         if state == .complete, value == nil {
             throw ManagerError.invalidRequest("a COMPLETE trial needs a value")
         }
-        let study = try await study(named: name)
+        let finished = try await using(name) { study in
+            try await tell(study, trial: number, state: state, value: value, userAttributes: userAttributes)
+        }
+        metrics.recordFinish(finished.state)
+        return finished
+    }
+
+    private func tell(
+        _ study: ManagedStudy, trial number: Int, state: TrialState, value: Double?,
+        userAttributes: [String: JSONValue]
+    ) async throws -> Trial {
         let session = study.session
-        let finished = try await blocking {
+        return try await blocking {
             let trial = try Self.runningTrial(number, of: session)
             let finished = try session.tell(
                 trial: trial.id, state: state, value: value,
                 failReason: state == .fail ? "reported as failed through tell" : nil, userAttributes: userAttributes)
             return try finished ?? session.storage.trial(trial.id) ?? trial
         }
-        metrics.recordFinish(finished.state)
-        return finished
     }
 
     static func runningTrial(_ number: Int, of session: StudySession) throws -> Trial {
@@ -128,6 +146,19 @@ extension StudyManager {
     }
 
     private func overview(record: StudyRecord) async throws -> StudyOverview {
+        // A released study is read from storage, without loading it again.
+        if let released = registry.withLock({ $0.released[record.name] }) {
+            let storage = self.storage
+            return try await blocking {
+                var counts: [TrialState: Int] = [:]
+                for state in TrialState.allCases {
+                    counts[state] = try storage.countTrials(in: record.id, states: [state])
+                }
+                return StudyOverview(
+                    record: record, spec: released.spec, counts: counts, best: try storage.bestTrial(in: record.id),
+                    trialsCounted: try storage.budgetedTrialCount(in: record.id), run: released.run)
+            }
+        }
         let managed: ManagedStudy?
         if record.systemAttributes[StudyDefinitionKey.definition] != nil {
             managed = try? await study(named: record.name)
@@ -135,7 +166,7 @@ extension StudyManager {
             managed = nil
         }
         let storage = self.storage
-        return try await blocking {
+        let overview = try await blocking {
             var counts: [TrialState: Int] = [:]
             let best: Trial?
             let counted: Int
@@ -155,6 +186,9 @@ extension StudyManager {
                 record: record, spec: managed?.spec, counts: counts, best: best, trialsCounted: counted,
                 run: managed?.runState)
         }
+        // A study loaded only to be read is released again when it is idle.
+        if let managed { await releaseIfIdle(managed) }
+        return overview
     }
 
     /// The study's trials in number order, optionally only those in `states`, from `offset`, at most `limit`.

@@ -89,9 +89,19 @@ public final class StudyManager: Sendable {
 
     struct Registry {
         var studies: [String: ManagedStudy] = [:]
-        var loops: [String: Task<Void, Never>] = [:]
+        /// Studies whose memory was released (`releaseIfIdle`): what is kept of them until they are loaded again.
+        var released: [String: ReleasedStudy] = [:]
+        /// The run loop of each study that has one, with the id `startLoop` gave it.
+        var loops: [String: RunLoopEntry] = [:]
+        /// Run loops started so far (the next one's id is one more).
+        var loopCount: UInt64 = 0
         var submitting: Set<String> = []
         var shuttingDown = false
+    }
+
+    struct RunLoopEntry {
+        var id: UInt64
+        var task: Task<Void, Never>
     }
 
     public let storage: any StudyStorage
@@ -148,9 +158,14 @@ public final class StudyManager: Sendable {
         }
     }
 
-    /// Runs blocking storage or sampler work on the manager's I/O threads.
+    /// Runs blocking storage or sampler work on the manager's I/O threads; `ManagerError.shuttingDown` once
+    /// `shutdown()` has stopped them (work handed to stopped threads would never run, and its caller never resume).
     public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await ioPool.run(body)
+        do {
+            return try await ioPool.run(body)
+        } catch TrainerPoolError.shutDown {
+            throw ManagerError.shuttingDown
+        }
     }
 
     /// The studies the daemon has loaded, by name.
@@ -203,6 +218,7 @@ public final class StudyManager: Sendable {
                     report.resumed.append(record.name)
                 } else {
                     report.loaded.append(record.name)
+                    await releaseIfIdle(study)
                 }
             } catch {
                 report.skipped[record.name] = "\(error)"
@@ -223,7 +239,8 @@ public final class StudyManager: Sendable {
 
     /// Opens the session of a study (creating it when needed) and builds its trainer, on the I/O threads.
     func open(
-        spec: StudySpec, record: StudyRecord?, systemAttributes: [String: JSONValue], status: StudyStatus
+        spec: StudySpec, record: StudyRecord?, systemAttributes: [String: JSONValue], status: StudyStatus,
+        restoring run: RunState? = nil
     ) async throws -> ManagedStudy {
         let storage = self.storage
         let defaultRoot = configuration.workingDirectory.path
@@ -237,16 +254,19 @@ public final class StudyManager: Sendable {
                     trainerSpec, space: spec.space, direction: spec.direction, metric: spec.metric,
                     dataRoot: URL(fileURLWithPath: root, isDirectory: true), dataSeed: session.seed)
             }
-            return ManagedStudy(session: session, trainer: trainer, status: status)
+            return ManagedStudy(session: session, trainer: trainer, status: status, restoring: run)
         }
     }
 
     func register(_ study: ManagedStudy) {
-        registry.withLock { $0.studies[study.name] = study }
+        registry.withLock { registry in
+            registry.studies[study.name] = study
+            registry.released[study.name] = nil
+        }
     }
 
     /// The loaded study named `name`; a study stored since the daemon started (by another program) is loaded on
-    /// first use, without running it.
+    /// first use, without running it, and so is a released one (`releaseIfIdle`), with the run state it had.
     public func study(named name: String) async throws -> ManagedStudy {
         if let study = registry.withLock({ $0.studies[name] }) { return study }
         guard let record = try await blocking({ [storage] in try storage.study(named: name) }) else {
@@ -258,10 +278,13 @@ public final class StudyManager: Sendable {
         let spec = try StudySpec(definitionJSON: definition, source: "stored definition of '\(name)'")
         var status = Self.storedStatus(of: record)
         if status == .running { status = .stopped }
-        let study = try await open(spec: spec, record: record, systemAttributes: [:], status: status)
+        let released = registry.withLock { $0.released[name] }
+        let study = try await open(
+            spec: spec, record: record, systemAttributes: [:], status: status, restoring: released?.run)
         return registry.withLock { registry in
             if let existing = registry.studies[name] { return existing }
             registry.studies[name] = study
+            registry.released[name] = nil
             return study
         }
     }
@@ -281,25 +304,46 @@ public final class StudyManager: Sendable {
             try StudyComposer(workingDirectory: workingDirectory).compose(
                 yaml: submission.text, studyFile: file, overrides: submission.overrides)
         }
-        let spec = composed.spec
-        let name = spec.name
-        let warnings = composed.warnings.map { "\($0)" }
+        let name = composed.spec.name
         try registry.withLock { registry in
             if registry.shuttingDown { throw ManagerError.shuttingDown }
             guard registry.submitting.insert(name).inserted else {
                 throw ManagerError.invalidState("study '\(name)' is being submitted by another request")
             }
         }
-        defer { _ = registry.withLock { $0.submitting.remove(name) } }
+        let result: Result<SubmitResult, any Error>
+        do {
+            result = .success(try await submitReserved(composed, file: file, allowChange: submission.allowChange))
+        } catch {
+            result = .failure(error)
+        }
+        let registered = registry.withLock { registry in
+            registry.submitting.remove(name)
+            return registry.studies[name]
+        }
+        // A release refused while the submission held the name (its run loop may have ended meanwhile, with
+        // nothing left to trigger one later) is tried again now.
+        if let registered { await releaseIfIdle(registered) }
+        return try result.get()
+    }
 
+    /// `submit` once the study's name is reserved for this submission.
+    private func submitReserved(
+        _ composed: ComposedStudy, file: URL, allowChange: Bool
+    ) async throws -> SubmitResult {
+        let spec = composed.spec
+        let name = spec.name
+        let warnings = composed.warnings.map { "\($0)" }
+        // A released study is loaded again, so that it is continued as if it had stayed loaded.
+        if registry.withLock({ $0.released[name] != nil }) { _ = try await study(named: name) }
         let loaded = registry.withLock { $0.studies[name] }
         if let loaded, loaded.spec == spec {
             if loaded.state.withLock({ $0.loopActive && $0.request == .run }) || !loaded.hasTrainer {
                 return SubmitResult(
                     name: name, outcome: .alreadyRunning, status: loaded.runState.status, warnings: warnings)
             }
-            try await resume(name)
-            return SubmitResult(name: name, outcome: .continued, status: loaded.runState.status, warnings: warnings)
+            let status = try await resume(name)
+            return SubmitResult(name: name, outcome: .continued, status: status, warnings: warnings)
         }
         if let loaded, loaded.state.withLock({ $0.loopActive }) {
             throw ManagerError.invalidState(
@@ -308,7 +352,6 @@ public final class StudyManager: Sendable {
         }
         // An accepted change is stored and recorded in the study's history.
         let storage = self.storage
-        let allowChange = submission.allowChange
         let record = try await blocking {
             try DefinitionCheck.reconcile(spec, storage: storage, allowChange: allowChange)
             return try storage.study(named: name)
@@ -338,7 +381,11 @@ public final class StudyManager: Sendable {
     /// Starts no new trial of the study until `resume`; running trials finish. Remembered across restarts.
     @discardableResult
     public func pause(_ name: String) async throws -> StudyStatus {
-        let study = try await controllable(name)
+        try await controlling(name) { study in try await self.pause(study) }
+    }
+
+    private func pause(_ study: ManagedStudy) async throws -> StudyStatus {
+        let name = study.name
         let changed: Bool = try study.state.withLock { state in
             switch state.status {
             case .paused: return false
@@ -362,7 +409,11 @@ public final class StudyManager: Sendable {
     /// Starts a paused, stopped or finished study again (a finished one ends at once unless its budget grew).
     @discardableResult
     public func resume(_ name: String) async throws -> StudyStatus {
-        let study = try await controllable(name)
+        try await controlling(name) { study in try await self.resume(study) }
+    }
+
+    private func resume(_ study: ManagedStudy) async throws -> StudyStatus {
+        let name = study.name
         try registry.withLock { if $0.shuttingDown { throw ManagerError.shuttingDown } }
         let needsLoop: Bool = study.state.withLock { state in
             state.status = .running
@@ -383,7 +434,11 @@ public final class StudyManager: Sendable {
     /// Stops the study: no new trial starts; running trials finish. Remembered across restarts.
     @discardableResult
     public func stop(_ name: String) async throws -> StudyStatus {
-        let study = try await controllable(name)
+        try await controlling(name) { study in try await self.stop(study) }
+    }
+
+    private func stop(_ study: ManagedStudy) async throws -> StudyStatus {
+        let name = study.name
         let active: Bool = study.state.withLock { state in
             state.request = .stop
             if !state.loopActive, state.status != .finished { state.status = .stopped }
@@ -395,13 +450,17 @@ public final class StudyManager: Sendable {
         return active ? .running : study.runState.status
     }
 
-    private func controllable(_ name: String) async throws -> ManagedStudy {
-        let study = try await study(named: name)
-        guard study.hasTrainer else {
-            throw ManagerError.invalidState(
-                "study '\(name)' has no trainer: it is driven from outside through ask / report / tell")
+    /// Runs a control action on the study `name`, which must have a trainer (`using`).
+    private func controlling(
+        _ name: String, _ action: (ManagedStudy) async throws -> StudyStatus
+    ) async throws -> StudyStatus {
+        try await using(name) { study in
+            guard study.hasTrainer else {
+                throw ManagerError.invalidState(
+                    "study '\(name)' has no trainer: it is driven from outside through ask / report / tell")
+            }
+            return try await action(study)
         }
-        return study
     }
 
     func persist(_ status: StudyStatus, of study: ManagedStudy) async throws {
@@ -418,7 +477,7 @@ public final class StudyManager: Sendable {
     public func shutdown() async {
         let (studies, loops) = registry.withLock { registry in
             registry.shuttingDown = true
-            return (Array(registry.studies.values), Array(registry.loops.values))
+            return (Array(registry.studies.values), registry.loops.values.map(\.task))
         }
         for study in studies {
             let active: Bool = study.state.withLock { state in

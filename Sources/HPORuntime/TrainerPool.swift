@@ -1,5 +1,5 @@
-import COpenBLAS
 import Foundation
+import HPOTraining
 import Synchronization
 
 /// A fixed set of dedicated OS threads that run blocking work (training on BLAS, storage writes), so that long
@@ -17,10 +17,11 @@ public final class TrainerPool: Sendable {
     private let state = Mutex(State())
     public let threadCount: Int
 
-    /// Starts `threads` worker threads. OpenBLAS is set to one thread per call: parallelism comes from the pool.
+    /// Starts `threads` worker threads. OpenBLAS is set to one thread per call (parallelism comes from the pool),
+    /// without restarting helper threads that `BLAS.stopHelperThreads` ended.
     public init(threads: Int) {
         threadCount = max(1, threads)
-        openblas_set_num_threads(1)
+        BLAS.useOneThreadPerCall()
         for index in 0..<threadCount {
             let thread = Thread { [self] in self.workLoop() }
             thread.name = "hpo-trainer-\(index)"
@@ -32,24 +33,34 @@ public final class TrainerPool: Sendable {
     /// The number of jobs running now.
     public var busyThreads: Int { state.withLock { $0.busy } }
 
-    /// Queues a job.
-    public func submit(_ job: @escaping @Sendable () -> Void) {
+    /// Queues a job; false (the job is dropped, never run) once `shutdown()` was called. The check and the append
+    /// are one step under the queue's lock, so a job is either refused here or run by a thread before it exits:
+    /// none is queued after the threads are gone (a caller awaiting it would wait forever).
+    @discardableResult
+    public func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
         condition.lock()
-        state.withLock { $0.jobs.append(job) }
-        condition.signal()
+        let queued: Bool = state.withLock { state in
+            guard !state.shuttingDown else { return false }
+            state.jobs.append(job)
+            return true
+        }
+        if queued { condition.signal() }
         condition.unlock()
+        return queued
     }
 
-    /// Runs `body` on a pool thread and returns its result to the awaiting task.
+    /// Runs `body` on a pool thread and returns its result to the awaiting task; throws
+    /// `TrainerPoolError.shutDown` without running it once the pool is shut down.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            submit {
+            let queued = submit {
                 continuation.resume(with: Result { try body() })
             }
+            if !queued { continuation.resume(throwing: TrainerPoolError.shutDown) }
         }
     }
 
-    /// Lets the threads finish their queued jobs and exit.
+    /// Lets the threads finish the jobs queued so far and exit; later jobs are refused (`submit`, `run`).
     public func shutdown() {
         condition.lock()
         state.withLock { $0.shuttingDown = true }
@@ -58,7 +69,7 @@ public final class TrainerPool: Sendable {
     }
 
     private func workLoop() {
-        openblas_set_num_threads(1)
+        BLAS.useOneThreadPerCall()
         while true {
             condition.lock()
             var job: (@Sendable () -> Void)?
@@ -88,6 +99,18 @@ public final class TrainerPool: Sendable {
             condition.unlock()
             job?()
             state.withLock { $0.busy -= 1 }
+        }
+    }
+}
+
+/// Why a `TrainerPool` did not run a job.
+public enum TrainerPoolError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The pool was shut down before the job was queued.
+    case shutDown
+
+    public var description: String {
+        switch self {
+        case .shutDown: return "the thread pool is shut down: no further work runs on it"
         }
     }
 }

@@ -178,7 +178,7 @@ struct APIRoutes: Sendable {
         let trial = try await manager.ask(study, heartbeat: heartbeat)
         var answer = APIJSON.asked(trial)
         if heartbeat, case .object(var members) = answer {
-            let retry = try await manager.study(named: study).spec.retry
+            let retry = try await manager.spec(of: study).retry
             members["heartbeat"] = .object([
                 "interval": .number(retry.heartbeatInterval), "grace_period": .number(retry.gracePeriod),
             ])
