@@ -1,5 +1,11 @@
 import COpenBLAS
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Thin wrappers over the single-precision OpenBLAS calls the trainers use. Matrices are row-major.
 ///
 /// Single precision: the models are small, and `sgemm` moves half the bytes of `dgemm`, which is what bounds
@@ -12,6 +18,29 @@ public enum BLAS {
     }
 
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// One thread per BLAS call (process-wide), set only when the count is not 1 already: setting it again would
+    /// restart the helper threads `stopHelperThreads` ended.
+    public static func useOneThreadPerCall() {
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
+    }
+
+    /// One thread per BLAS call, and OpenBLAS's helper threads ended. OpenBLAS starts a helper per core beyond the
+    /// first when the library loads, whether or not anything calls it, and an idle helper spins for a while before
+    /// it sleeps; with one thread per call they are never used (hpo's parallelism comes from its trainer pool). A
+    /// later `setThreadCount` above 1 starts them again.
+    ///
+    /// Only for the start of a process, before any BLAS call: a helper busy with a call of another thread would
+    /// never see the request to end. Uses OpenBLAS's `blas_thread_shutdown_` (the call its own fork handler makes)
+    /// when the loaded OpenBLAS has it.
+    public static func stopHelperThreads() {
+        useOneThreadPerCall()
+        guard let handle = dlopen(nil, RTLD_NOW) else { return }
+        defer { dlclose(handle) }
+        guard let symbol = dlsym(handle, "blas_thread_shutdown_") else { return }
+        typealias Shutdown = @convention(c) () -> Int32
+        _ = unsafeBitCast(symbol, to: Shutdown.self)()
+    }
 
     /// C = alpha * op(A) * op(B) + beta * C, with op(A) m×k, op(B) k×n, C m×n.
     @inline(__always)
