@@ -20,7 +20,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "HPOCore", swiftSettings: strict),
-        .target(name: "HPOAlgorithms", dependencies: ["HPOCore"], swiftSettings: strict),
+        // The Parzen estimator's kernel loop, compiled for SSE2, AVX2 and AVX-512 and chosen at run time.
+        .target(name: "CParzen"),
+        .target(name: "HPOAlgorithms", dependencies: ["HPOCore", "CParzen"], swiftSettings: strict),
         .target(
             name: "HPOStorage",
             dependencies: ["HPOCore", .product(name: "GRDB", package: "GRDB.swift")],

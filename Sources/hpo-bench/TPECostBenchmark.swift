@@ -8,6 +8,10 @@ import HPOCore
 /// "warm" is the steady state of a study runner: the sampler has proposed for the study before, so its cache
 /// only takes in the newest trial. "cold" is a fresh sampler (a new process): it reads the whole history first.
 /// Neither includes reading trials from storage. Times are the calling thread's CPU time.
+///
+/// After the table it prints a digest of the proposals made at each size (the bit patterns of their internal values):
+/// two builds that print the same digests proposed the same trials, so a change meant to be faster only can be checked
+/// to leave the proposals as they were.
 enum TPECostBenchmark {
     static let usage = """
         usage: hpo-bench tpe [--sizes 100,1000,10000] [--repeats N] [--adaptive true|false] [--cold true|false]
@@ -135,26 +139,47 @@ enum TPECostBenchmark {
                 + "\(configuration.adaptive)")
         let names = configuration.modes.map { $0 ? "multivariate" : "univariate" }
         print("completed" + names.map { "  \($0) warm  \($0) cold" }.joined())
+        var digests: [String] = []
         for size in configuration.sizes {
+            var digest = ProposalDigest()
             var cells: [String] = []
             for multivariate in configuration.modes {
                 var options = TPEOptions()
                 options.multivariate = multivariate
                 options.adaptive = configuration.adaptive
                 let timing = measure(
-                    size: size, options: options, repeats: configuration.repeats, cold: configuration.cold)
+                    size: size, options: options, repeats: configuration.repeats, cold: configuration.cold,
+                    digest: &digest)
                 let width = multivariate ? 14 : 12
                 cells.append(String(format: "%\(width).3f ms", timing.warm * 1000))
                 cells.append(String(format: "%\(width).3f ms", timing.cold * 1000))
             }
             print(String(format: "%9d", size) + cells.joined(separator: " "))
+            digests.append(String(format: "%016llx", digest.value))
+        }
+        print("proposals digest: " + digests.joined(separator: " "))
+    }
+
+    /// FNV-1a over the bit patterns of the proposals' internal values, parameters in the space's order.
+    struct ProposalDigest {
+        private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+        mutating func add(_ assignment: Assignment) {
+            let stored = space.internalParameters(of: assignment).params
+            for parameter in space.parameters {
+                var bits = stored[parameter.name]?.bitPattern ?? UInt64.max
+                for _ in 0..<8 {
+                    value = (value ^ (bits & 0xff)) &* 0x100_0000_01b3
+                    bits >>= 8
+                }
+            }
         }
     }
 
     /// Median seconds of a warm ask (the sampler has seen the study up to the previous trial) and of a cold one.
-    static func measure(size: Int, options: TPEOptions, repeats: Int, cold measureCold: Bool) -> (
-        warm: Double, cold: Double
-    ) {
+    static func measure(
+        size: Int, options: TPEOptions, repeats: Int, cold measureCold: Bool, digest: inout ProposalDigest
+    ) -> (warm: Double, cold: Double) {
         var trials = history(count: size, seed: 1)
         let sampler = TPESampler(options: options)
         var warm: [Double] = []
@@ -173,6 +198,7 @@ enum TPECostBenchmark {
                 (try? sampler.suggest(trialNumber: number, in: space, history: history, using: &generator))
                 ?? Assignment()
             warm.append(Double(threadCPUNanoseconds() - start) / 1e9)
+            digest.add(assignment)
             if measureCold && k < max(3, repeats / 5) {
                 let fresh = TPESampler(options: options)
                 var again = SeededGenerator(seed: 2, trialNumber: number)

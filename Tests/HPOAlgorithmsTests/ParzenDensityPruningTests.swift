@@ -48,25 +48,103 @@ import Testing
             domains: domains, observations: observations, observationWeights: weights, settings: settings)
     }
 
+    /// 12 points drawn from the model itself (near its kernels) and 12 uniform ones (mostly far from them).
+    static func points(of model: ParzenEstimator, axes: [Int], seed: UInt64) -> [[Double]] {
+        var generator = SeededGenerator(seed: seed + 100)
+        var points = model.sample(count: 12, using: &generator)
+        for (slot, axis) in axes.enumerated() {
+            for _ in 0..<12 {
+                points[slot].append(Self.distributions[axis].internalValue(atUnit: generator.nextUnit()))
+            }
+        }
+        return points
+    }
+
     @Test(arguments: [[0, 1, 2], [0, 3, 5], [0, 1, 2, 3, 4, 5], [3, 4], [5], [3], [0]])
     func prunedDensityEqualsTheSumOverEveryKernel(axes: [Int]) {
         for seed in UInt64(1)...4 {
-            for count in [3, 40, 400] {
+            // 2,000 observations: several blocks of kernels, each pruned against the reference of the ones before.
+            for count in [3, 40, 400, 2_000] {
                 let model = Self.model(axes: axes, observations: count, seed: seed)
-                var generator = SeededGenerator(seed: seed + 100)
-                // Points from the model itself (near its kernels) and uniform ones (mostly far from them).
-                var points = model.sample(count: 12, using: &generator)
-                for (slot, axis) in axes.enumerated() {
-                    for _ in 0..<12 {
-                        points[slot].append(Self.distributions[axis].internalValue(atUnit: generator.nextUnit()))
-                    }
-                }
+                let points = Self.points(of: model, axes: axes, seed: seed)
                 let densities = model.logDensity(of: points)
                 for j in densities.indices {
                     let expected = Self.bruteForce(model, point: points.map { $0[j] })
                     #expect(
                         abs(densities[j] - expected) <= 1e-9 * max(1, abs(expected)),
                         "axes \(axes), seed \(seed), \(count) observations, point \(j): \(densities[j]) vs \(expected)")
+                }
+            }
+        }
+    }
+    /// The kernel loop over the continuous axes exists for several instruction sets, chosen by the CPU; the
+    /// densities must not depend on which one runs.
+    @Test(arguments: [[0, 1], [0, 1, 2, 3, 5], [0]])
+    func densitiesAreTheSameBitForBitWithEveryInstructionSet(axes: [Int]) {
+        let sets = KernelInstructionSet.allCases.filter(\.isSupported)
+        #expect(sets.contains(.scalar) && sets.contains(KernelInstructionSet.best))
+        for seed in UInt64(1)...3 {
+            for count in [5, 300, 2_000] {
+                let model = Self.model(axes: axes, observations: count, seed: seed)
+                let points = Self.points(of: model, axes: axes, seed: seed)
+                var scratch = ParzenScratch()
+                let expected = model.logDensity(of: points, scratch: &scratch, instructionSet: .scalar)
+                for set in sets {
+                    let densities = model.logDensity(of: points, scratch: &scratch, instructionSet: set)
+                    #expect(
+                        densities.map(\.bitPattern) == expected.map(\.bitPattern),
+                        "\(set), axes \(axes), seed \(seed), \(count) observations")
+                }
+            }
+        }
+    }
+}
+
+/// The loop over the kernels' continuous axes, against the same sums written out in Swift.
+@Suite struct ParzenKernelLoopTests {
+    /// Kernel k's sum after every axis (base, then −(0.5·z)·z per axis in order), and whether it stays ≥ cutoff
+    /// throughout.
+    static func expected(
+        base: [Double], centres: [[Double]], inverseSigma: [[Double]], point: [Double], kernel k: Int, cutoff: Double
+    ) -> Double? {
+        var sum = base[k]
+        for c in point.indices {
+            let z = (point[c] - centres[c][k]) * inverseSigma[c][k]
+            let half = 0.5 * z
+            sum = sum - half * z
+            if !(sum >= cutoff) { return nil }
+        }
+        return sum
+    }
+
+    @Test func everyInstructionSetKeepsTheKernelsAboveTheCutoffWithTheirExactSums() {
+        var generator = SeededGenerator(seed: 11)
+        for axes in [1, 3, 8] {
+            for kernelCount in [1, 7, 64, 300, 1_000] {
+                let base = (0..<kernelCount).map { _ in 2 - 4 * generator.nextUnit() }
+                let centres = (0..<axes).map { _ in (0..<kernelCount).map { _ in 10 * generator.nextUnit() - 5 } }
+                // Narrow and wide kernels, so that some are dropped after the first axis and some only at the last.
+                let inverseSigma = (0..<axes).map { _ in
+                    (0..<kernelCount).map { _ in 1 / (0.02 + 3 * generator.nextUnit() * generator.nextUnit()) }
+                }
+                let point = (0..<axes).map { _ in 10 * generator.nextUnit() - 5 }
+                let start = Int(generator.nextUnit() * Double(kernelCount / 3))
+                let range = start..<kernelCount
+                for cutoff in [-Double.infinity, -500, -40, -5] {
+                    let expected = range.compactMap { k in
+                        Self.expected(
+                            base: base, centres: centres, inverseSigma: inverseSigma, point: point, kernel: k,
+                            cutoff: cutoff
+                        ).map { (k, $0.bitPattern) }
+                    }
+                    for set in KernelInstructionSet.allCases where set.isSupported {
+                        let result = set.continuousTerms(
+                            base: base, centres: centres, inverseSigma: inverseSigma, point: point, range: range,
+                            cutoff: cutoff)
+                        #expect(
+                            result.kept == expected.map(\.0) && result.sums.map(\.bitPattern) == expected.map(\.1),
+                            "\(set): \(axes) axes, \(kernelCount) kernels, cutoff \(cutoff)")
+                    }
                 }
             }
         }

@@ -1,3 +1,4 @@
+import CParzen
 import Foundation
 import HPOCore
 
@@ -19,6 +20,23 @@ struct ParzenSettings: Sendable, Hashable {
         self.init(
             priorWeight: options.priorWeight, considerMagicClip: options.considerMagicClip,
             considerEndpoints: options.considerEndpoints)
+    }
+}
+
+/// Working memory of density evaluations, kept by a caller that evaluates many times: per point, a row of kernel
+/// terms and the list of kernels kept.
+struct ParzenScratch: Sendable {
+    var terms: [Double] = []
+    var kept: [Int32] = []
+
+    /// Makes room for `rows` points of `kernels` kernels. The memory grows with room to spare (a study adds one
+    /// kernel per trial) and is not cleared: an entry is always written before it is read.
+    mutating func reserve(rows: Int, kernels: Int) {
+        let size = rows * kernels
+        guard terms.count < size || kept.count < size else { return }
+        let capacity = size + size / 4
+        terms = [Double](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }
+        kept = [Int32](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }
     }
 }
 
@@ -253,42 +271,42 @@ struct ParzenEstimator: Sendable {
     /// log of the mixture density (probability mass on discrete axes) at each point of `points`
     /// (`points[axis][j]`, internal values).
     func logDensity(of points: [[Double]]) -> [Double] {
-        var scratch: [Double] = []
+        var scratch = ParzenScratch()
         return logDensity(of: points, scratch: &scratch)
     }
 
-    /// As `logDensity(of:)`, with a buffer kept by the caller for the kernel terms (no large allocation when
-    /// it is reused).
-    func logDensity(of points: [[Double]], scratch terms: inout [Double]) -> [Double] {
+    /// As `logDensity(of:)`, with working memory kept by the caller (no large allocation when it is reused), and the
+    /// kernel loop compiled for `instructionSet` (the results are the same with every one).
+    func logDensity(
+        of points: [[Double]], scratch: inout ParzenScratch, instructionSet: KernelInstructionSet = .best
+    ) -> [Double] {
         if axes.count == 1, continuousAxes.isEmpty, let values = points.first {
             // One grid or categorical axis: candidates often repeat, so each distinct value is evaluated once.
             let distinct = Array(Set(values)).sorted()
             if distinct.count < values.count {
-                let densities = logDensityOfPoints([distinct], scratch: &terms)
+                let densities = logDensityOfPoints([distinct], scratch: &scratch, instructionSet: instructionSet)
                 let lookup = Dictionary(uniqueKeysWithValues: zip(distinct, densities))
                 return values.map { lookup[$0] ?? -Double.infinity }
             }
         }
-        return logDensityOfPoints(points, scratch: &terms)
+        return logDensityOfPoints(points, scratch: &scratch, instructionSet: instructionSet)
     }
 
-    private func logDensityOfPoints(_ points: [[Double]], scratch terms: inout [Double]) -> [Double] {
+    private func logDensityOfPoints(
+        _ points: [[Double]], scratch: inout ParzenScratch, instructionSet: KernelInstructionSet
+    ) -> [Double] {
         let count = points.first?.count ?? 0
         let kernelCount = self.kernelCount
         guard count > 0, kernelCount > 0 else { return [Double](repeating: -Double.infinity, count: count) }
         let continuous = continuousAxes.count
-        let categorical = categoricalAxes.count
-        // Working-space coordinates, axis-major.
+        // Working-space coordinates, point-major (one point's are contiguous).
         var coordinates = [Double](repeating: 0, count: continuous * count)
         for (c, axis) in continuousAxes.enumerated() {
             guard case .continuous(let numeric) = axes[axis] else { continue }
-            for j in 0..<count { coordinates[c * count + j] = numeric.axis.transform(points[axis][j]) }
+            for j in 0..<count { coordinates[j * continuous + c] = numeric.axis.transform(points[axis][j]) }
         }
-        var choices = [Int32](repeating: 0, count: categorical * count)
-        for (c, axis) in categoricalAxes.enumerated() {
-            for j in 0..<count { choices[c * count + j] = Int32(points[axis][j]) }
-        }
-        var cells: [[(lower: Double, upper: Double)]] = []
+        let choices = (0..<count).map { j in categoricalAxes.map { Int32(points[$0][j]) } }
+        var cells = [[(lower: Double, upper: Double)]](repeating: [], count: count)
         var discreteKernels: [NumericKernels] = []
         // Points often share a grid cell, so each kernel's mass of a cell is computed once (memo: per discrete
         // axis, per distinct cell, per kernel; NaN until computed), when that table is of a modest size.
@@ -308,66 +326,48 @@ struct ParzenEstimator: Sendable {
                     slotOf[value] = slotOf.count
                     slots.append(slotOf.count - 1)
                 }
+                cells[j].append(numeric.axis.cell(around: value))
             }
             cellSlots.append(slots)
             memoOffsets.append(memoSize)
             memoSize += slotOf.count * kernelCount
-            cells.append((0..<count).map { numeric.axis.cell(around: points[axis][$0]) })
         }
         var memo = [Double](repeating: .nan, count: memoSize <= Self.cellMemoLimit ? memoSize : 0)
-        if terms.count < count * kernelCount {
-            terms = [Double](repeating: 0, count: count * kernelCount)
-        }
-        var active = [Int32](repeating: 0, count: kernelCount)
+        scratch.reserve(rows: count, kernels: kernelCount)
         var result = [Double](repeating: 0, count: count)
-        terms.withUnsafeMutableBufferPointer { acc in
-            guard let accBase = acc.baseAddress else { return }
-            baseLogDensity.withUnsafeBufferPointer { base in
-                guard let baseAddress = base.baseAddress else { return }
-                for j in 0..<count {
-                    UnsafeMutableRawPointer(accBase + j * kernelCount).copyMemory(
-                        from: baseAddress, byteCount: kernelCount * MemoryLayout<Double>.stride)
-                }
-            }
-            // The continuous axes of every kernel, in blocks of kernels whose constants stay in the first-level
-            // cache while every point is scored against them.
-            Self.withBasePointers(of: continuousKernels.map(\.mu)) { mu in
-                Self.withBasePointers(of: continuousKernels.map(\.inverseSigma)) { inverseSigma in
-                    mu.withUnsafeBufferPointer { mu in
-                        inverseSigma.withUnsafeBufferPointer { inverseSigma in
-                            // Point-major coordinates, so that one point's are contiguous.
-                            var point = [Double](repeating: 0, count: continuous)
-                            var start = 0
-                            while start < kernelCount {
-                                let end = Swift.min(start + Self.blockSize, kernelCount)
-                                for j in 0..<count {
-                                    for c in 0..<continuous { point[c] = coordinates[c * count + j] }
-                                    point.withUnsafeBufferPointer { point in
-                                        Self.subtractHalfSquares(
-                                            of: point, centres: mu, inverseSigma: inverseSigma,
-                                            into: accBase + j * kernelCount, range: start..<end)
-                                    }
-                                }
-                                start = end
-                            }
-                        }
+        packedChoices.withUnsafeBufferPointer { own in
+            let evaluator = PointEvaluator(
+                kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs, discrete: discreteKernels)
+            // Per point: a row of kernel terms (only the kept kernels' entries are meaningful), the kept kernels in
+            // increasing order, their number, and the reference (one kernel's final term) they were kept against.
+            var keptCount = [Int](repeating: 0, count: count)
+            var reference = [Double](repeating: -.infinity, count: count)
+            scratch.terms.withUnsafeMutableBufferPointer { terms in
+                scratch.kept.withUnsafeMutableBufferPointer { kept in
+                    guard let rows = terms.baseAddress, let keptBase = kept.baseAddress else { return }
+                    if continuous == 0 {
+                        keepEveryKernel(
+                            rows: rows, kept: keptBase, count: count, evaluator: evaluator, choices: choices,
+                            cells: cells, keptCount: &keptCount, reference: &reference)
+                    } else {
+                        keepContinuousSurvivors(
+                            coordinates: coordinates, rows: rows, kept: keptBase, count: count, evaluator: evaluator,
+                            choices: choices, cells: cells, instructionSet: instructionSet, keptCount: &keptCount,
+                            reference: &reference)
                     }
-                }
-            }
-            active.withUnsafeMutableBufferPointer { active in
-                packedChoices.withUnsafeBufferPointer { own in
                     memo.withUnsafeMutableBufferPointer { memo in
-                        let evaluator = PointEvaluator(
-                            kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs,
-                            discrete: discreteKernels)
+                        // An empty array still has a base address (of shared storage): no memo then.
+                        let memoBase = memo.isEmpty ? nil : memo.baseAddress
                         for j in 0..<count {
-                            let row = UnsafeMutableBufferPointer(start: accBase + j * kernelCount, count: kernelCount)
                             let memoRows = memoOffsets.indices.map { d in
-                                memo.baseAddress.map { $0 + memoOffsets[d] + cellSlots[d][j] * kernelCount }
+                                memoBase.map { $0 + memoOffsets[d] + cellSlots[d][j] * kernelCount }
                             }
                             result[j] = evaluator.logDensity(
-                                choices: (0..<categorical).map { choices[$0 * count + j] },
-                                cells: cells.map { $0[j] }, cellMemo: memoRows, row: row, active: active)
+                                choices: choices[j], cells: cells[j], cellMemo: memoRows,
+                                row: UnsafeMutableBufferPointer(start: rows + j * kernelCount, count: kernelCount),
+                                active: UnsafeMutableBufferPointer(
+                                    start: keptBase + j * kernelCount, count: kernelCount),
+                                activeCount: keptCount[j], reference: reference[j])
                         }
                     }
                 }
@@ -376,59 +376,84 @@ struct ParzenEstimator: Sendable {
         return result
     }
 
-    /// Calls `body` with the base address of each array (all kept alive and unmoved meanwhile).
-    private static func withBasePointers<R>(
-        of arrays: [[Double]], _ body: ([UnsafePointer<Double>]) -> R
-    ) -> R {
-        func nest(_ index: Int, _ collected: [UnsafePointer<Double>]) -> R {
-            guard index < arrays.count else { return body(collected) }
-            return arrays[index].withUnsafeBufferPointer { buffer in
-                guard let base = buffer.baseAddress else { return nest(index + 1, collected) }
-                return nest(index + 1, collected + [base])
+    /// Without continuous axes: every kernel's row is its base, and the reference is the final term of the kernel
+    /// with the largest base.
+    private func keepEveryKernel(
+        rows: UnsafeMutablePointer<Double>, kept: UnsafeMutablePointer<Int32>, count: Int, evaluator: PointEvaluator,
+        choices: [[Int32]], cells: [[(lower: Double, upper: Double)]], keptCount: inout [Int],
+        reference: inout [Double]
+    ) {
+        var best = 0
+        for k in 1..<kernelCount where baseLogDensity[k] > baseLogDensity[best] { best = k }
+        baseLogDensity.withUnsafeBufferPointer { base in
+            guard let baseAddress = base.baseAddress else { return }
+            for j in 0..<count {
+                (rows + j * kernelCount).update(from: baseAddress, count: kernelCount)
+                for k in 0..<kernelCount { kept[j * kernelCount + k] = Int32(k) }
+                keptCount[j] = kernelCount
+                reference[j] = evaluator.finish(
+                    baseLogDensity[best], kernel: best, after: 0, choices: choices[j], cells: cells[j])
             }
         }
-        return nest(0, [])
+    }
+
+    /// Each kernel's base plus its continuous terms, axis by axis, kernels dropped once their running sum is below
+    /// the point's reference − `negligibleLogGap` − 1 (every later term is ≤ 0). The reference starts as the last
+    /// kernel's final term and rises to the final term of the best kernel of each block of kernels when that is
+    /// higher. The kernels are visited in blocks whose constants stay in the first-level cache while every point is
+    /// scored against them.
+    private func keepContinuousSurvivors(
+        coordinates: [Double], rows: UnsafeMutablePointer<Double>, kept: UnsafeMutablePointer<Int32>, count: Int,
+        evaluator: PointEvaluator, choices: [[Int32]], cells: [[(lower: Double, upper: Double)]],
+        instructionSet: KernelInstructionSet, keptCount: inout [Int], reference: inout [Double]
+    ) {
+        let kernelCount = self.kernelCount
+        let continuous = continuousAxes.count
+        let isa = instructionSet.cValue
+        KernelInstructionSet.withBasePointers(of: continuousKernels.map(\.mu)) { mu in
+            KernelInstructionSet.withBasePointers(of: continuousKernels.map(\.inverseSigma)) { inverseSigma in
+                baseLogDensity.withUnsafeBufferPointer { base in
+                    coordinates.withUnsafeBufferPointer { coordinates in
+                        guard let coordinates = coordinates.baseAddress else { return }
+                        var kernels = cparzen_kernels(
+                            base: base.baseAddress, centres: mu.baseAddress,
+                            inverse_sigma: inverseSigma.baseAddress, axes: continuous)
+                        func scan(_ j: Int, _ range: Range<Int>) {
+                            let row = rows + j * kernelCount
+                            var best: Int64 = -1
+                            keptCount[j] += cparzen_continuous_terms(
+                                isa, &kernels, coordinates + j * continuous, range.lowerBound,
+                                range.upperBound, reference[j] - Self.negligibleLogGap - 1, row,
+                                kept + j * kernelCount + keptCount[j], &best)
+                            let k = Int(best)
+                            guard k >= 0, row[k] > reference[j] else { return }
+                            let candidate = evaluator.finish(
+                                row[k], kernel: k, after: 0, choices: choices[j], cells: cells[j])
+                            if candidate > reference[j] { reference[j] = candidate }
+                        }
+                        // The reference from the last kernel (the prior kernel, which is never far off);
+                        // its entry in the kept list is overwritten by the scan of its block.
+                        for j in 0..<count {
+                            scan(j, (kernelCount - 1)..<kernelCount)
+                            keptCount[j] = 0
+                        }
+                        var start = 0
+                        while start < kernelCount {
+                            let end = Swift.min(start + Self.blockSize, kernelCount)
+                            for j in 0..<count { scan(j, start..<end) }
+                            start = end
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The largest table of memoised cell masses (entries) a density evaluation allocates.
     private static let cellMemoLimit = 1 << 16
 
     /// Kernels are evaluated in blocks of this many.
-    private static let blockSize = 128
-
-    /// terms[k] −= Σ_c ((t_c − μ_c[k])·(1/σ_c[k]))²/2 for k in `range`, axis by axis in order, four kernels at a
-    /// time (each kernel's sum is kept in registers across the axes and stored once).
-    @inline(__always)
-    private static func subtractHalfSquares(
-        of point: UnsafeBufferPointer<Double>, centres: UnsafeBufferPointer<UnsafePointer<Double>>,
-        inverseSigma: UnsafeBufferPointer<UnsafePointer<Double>>, into terms: UnsafeMutablePointer<Double>,
-        range: Range<Int>
-    ) {
-        let axes = point.count
-        var k = range.lowerBound
-        let half = SIMD4<Double>(repeating: 0.5)
-        while k + 4 <= range.upperBound {
-            let target = UnsafeMutableRawPointer(terms + k)
-            var sum = target.loadUnaligned(as: SIMD4<Double>.self)
-            for c in 0..<axes {
-                let m = UnsafeRawPointer(centres[c] + k).loadUnaligned(as: SIMD4<Double>.self)
-                let s = UnsafeRawPointer(inverseSigma[c] + k).loadUnaligned(as: SIMD4<Double>.self)
-                let z = (SIMD4<Double>(repeating: point[c]) - m) * s
-                sum = sum - half * z * z
-            }
-            target.storeBytes(of: sum, as: SIMD4<Double>.self)
-            k += 4
-        }
-        while k < range.upperBound {
-            var sum = terms[k]
-            for c in 0..<axes {
-                let z = (point[c] - centres[c][k]) * inverseSigma[c][k]
-                sum -= 0.5 * z * z
-            }
-            terms[k] = sum
-            k += 1
-        }
-    }
+    private static let blockSize = 256
 
     /// Kernels whose terms are this far below the largest one contribute less than 1e-21 of it.
     static let negligibleLogGap = 48.0
@@ -472,7 +497,7 @@ private struct PointEvaluator {
     }
 
     /// Kernel `k`'s final term, from its running sum after `done` stages.
-    private func finish(
+    func finish(
         _ partial: Double, kernel k: Int, after done: Int, choices: [Int32], cells: [(lower: Double, upper: Double)]
     ) -> Double {
         var term = partial
@@ -482,77 +507,70 @@ private struct PointEvaluator {
         return term
     }
 
-    /// log Σₖ exp(row[k] + the categorical and discrete terms); `row` holds each kernel's base plus its continuous
-    /// terms and is used as working memory.
+    /// log Σₖ exp(row[k] + the categorical and discrete terms) over the kernels `active[0..<activeCount]` (in
+    /// increasing order); `row` holds each kernel's base plus its continuous terms and is used as working memory.
+    /// `reference` is one kernel's final term: a kernel whose row is below it by more than `negligibleLogGap` + 1
+    /// cannot count, and the kernels left out of `active` are such kernels.
     func logDensity(
         choices: [Int32], cells: [(lower: Double, upper: Double)], cellMemo: [UnsafeMutablePointer<Double>?],
-        row: UnsafeMutableBufferPointer<Double>,
-        active: UnsafeMutableBufferPointer<Int32>
+        row: UnsafeMutableBufferPointer<Double>, active: UnsafeMutableBufferPointer<Int32>, activeCount given: Int,
+        reference: Double
     ) -> Double {
         let count = kernelCount
         let stages = choices.count + cells.count
+        var reference = reference
+        var cutoff = reference - ParzenEstimator.negligibleLogGap - 1
         var activeCount = 0
-        if stages == 0 {
-            for k in 0..<count {
-                active[k] = Int32(k)
-            }
-            activeCount = count
-        } else {
-            var best = 0
-            for k in 1..<count where row[k] > row[best] { best = k }
-            var reference = finish(row[best], kernel: best, after: 0, choices: choices, cells: cells)
-            var cutoff = reference - ParzenEstimator.negligibleLogGap - 1
-            for k in 0..<count where row[k] >= cutoff {
-                active[activeCount] = Int32(k)
-                activeCount += 1
-            }
-            for stage in 0..<stages {
-                var survivors = Survivors()
-                if stage < choices.count {
-                    let choice = choices[stage]
-                    let logs = categoricalLogs[stage]
-                    let own = UnsafeBufferPointer(rebasing: ownChoices[(stage * count)..<((stage + 1) * count)])
-                    for i in 0..<activeCount {
-                        let k = Int(active[i])
-                        let partial = row[k] + Self.categoricalTerm(own: own[k], choice: choice, logs: logs)
-                        row[k] = partial
-                        survivors.keep(k, partial, cutoff: cutoff, in: active)
-                    }
-                } else {
-                    // The kernels are bound once, outside the loop (binding them inside copies their arrays).
-                    let kernels = discrete[stage - choices.count]
-                    let cell = cells[stage - choices.count]
-                    let memo = cellMemo[stage - choices.count]
-                    for i in 0..<activeCount {
-                        let k = Int(active[i])
-                        var term = memo?[k] ?? .nan
-                        if term.isNaN {
-                            // A cheap upper bound of the cell term first: most kernels that reach this axis are
-                            // far off on it, and their exact cell mass would cost two error functions.
-                            let bound = kernels.logCellMassBound(kernel: k, lower: cell.lower, upper: cell.upper)
-                            guard row[k] + bound >= cutoff else { continue }
-                            term = kernels.logCellMass(kernel: k, lower: cell.lower, upper: cell.upper)
-                            memo?[k] = term
-                        }
-                        let partial = row[k] + term
-                        row[k] = partial
-                        survivors.keep(k, partial, cutoff: cutoff, in: active)
-                    }
+        for i in 0..<given where row[Int(active[i])] >= cutoff {
+            active[activeCount] = active[i]
+            activeCount += 1
+        }
+        for stage in 0..<stages {
+            var survivors = Survivors()
+            if stage < choices.count {
+                let choice = choices[stage]
+                let logs = categoricalLogs[stage]
+                let own = UnsafeBufferPointer(rebasing: ownChoices[(stage * count)..<((stage + 1) * count)])
+                for i in 0..<activeCount {
+                    let k = Int(active[i])
+                    let partial = row[k] + Self.categoricalTerm(own: own[k], choice: choice, logs: logs)
+                    row[k] = partial
+                    survivors.keep(k, partial, cutoff: cutoff, in: active)
                 }
-                let kept = survivors.kept
-                let bestKernel = survivors.bestKernel
-                let bestPartial = survivors.bestPartial
-                activeCount = kept
-                // A final term never exceeds its running sum, so only a running sum above the reference can raise
-                // it; with few kernels left, a tighter cutoff would not save the cost of evaluating one in full.
-                guard bestKernel >= 0, stage + 1 < stages, bestPartial > reference, kept > Self.refinementCount
-                else { continue }
-                let candidate = finish(
-                    bestPartial, kernel: bestKernel, after: stage + 1, choices: choices, cells: cells)
-                if candidate > reference {
-                    reference = candidate
-                    cutoff = reference - ParzenEstimator.negligibleLogGap - 1
+            } else {
+                // The kernels are bound once, outside the loop (binding them inside copies their arrays).
+                let kernels = discrete[stage - choices.count]
+                let cell = cells[stage - choices.count]
+                let memo = cellMemo[stage - choices.count]
+                for i in 0..<activeCount {
+                    let k = Int(active[i])
+                    var term = memo?[k] ?? .nan
+                    if term.isNaN {
+                        // A cheap upper bound of the cell term first: most kernels that reach this axis are
+                        // far off on it, and their exact cell mass would cost two error functions.
+                        let bound = kernels.logCellMassBound(kernel: k, lower: cell.lower, upper: cell.upper)
+                        guard row[k] + bound >= cutoff else { continue }
+                        term = kernels.logCellMass(kernel: k, lower: cell.lower, upper: cell.upper)
+                        memo?[k] = term
+                    }
+                    let partial = row[k] + term
+                    row[k] = partial
+                    survivors.keep(k, partial, cutoff: cutoff, in: active)
                 }
+            }
+            let kept = survivors.kept
+            let bestKernel = survivors.bestKernel
+            let bestPartial = survivors.bestPartial
+            activeCount = kept
+            // A final term never exceeds its running sum, so only a running sum above the reference can raise
+            // it; with few kernels left, a tighter cutoff would not save the cost of evaluating one in full.
+            guard bestKernel >= 0, stage + 1 < stages, bestPartial > reference, kept > Self.refinementCount
+            else { continue }
+            let candidate = finish(
+                bestPartial, kernel: bestKernel, after: stage + 1, choices: choices, cells: cells)
+            if candidate > reference {
+                reference = candidate
+                cutoff = reference - ParzenEstimator.negligibleLogGap - 1
             }
         }
         var maximum = -Double.infinity

@@ -94,7 +94,7 @@ struct TPEStudyCache: Sendable {
     private var massValue: [[Double]] = []
     private var massNormaliser: [[Double]] = []
     /// Reused working memory for kernel terms.
-    var scratch: [Double] = []
+    var scratch = ParzenScratch()
     /// Per parameter: the arrays of the last kernels built for it, rewritten in place by the next ask (the
     /// estimators of an ask are gone by then, so no copy is made).
     private var kernelBuffers: [KernelBuffers] = []

@@ -1,0 +1,73 @@
+import CParzen
+
+/// The instruction sets the loop over the kernels' continuous axes (the CParzen target) is compiled for. The widest
+/// one the CPU supports is used; every one gives the same results bit for bit (no fused multiply-add).
+enum KernelInstructionSet: CaseIterable, Sendable {
+    case scalar
+    case sse2
+    case avx2
+    case avx512
+
+    /// The widest instruction set this CPU supports.
+    static let best = KernelInstructionSet(cparzen_best_isa())
+
+    var isSupported: Bool { cparzen_supports(cValue) != 0 }
+
+    var cValue: cparzen_isa {
+        switch self {
+        case .scalar: CPARZEN_SCALAR
+        case .sse2: CPARZEN_SSE2
+        case .avx2: CPARZEN_AVX2
+        case .avx512: CPARZEN_AVX512
+        }
+    }
+
+    init(_ value: cparzen_isa) {
+        switch value {
+        case CPARZEN_SSE2: self = .sse2
+        case CPARZEN_AVX2: self = .avx2
+        case CPARZEN_AVX512: self = .avx512
+        default: self = .scalar
+        }
+    }
+}
+
+extension KernelInstructionSet {
+    /// The kernel loop on plain arrays (for tests): for kernels in `range`, base[k] plus each axis's
+    /// −(0.5·z)·z with z = (point[c] − centres[c][k])·inverseSigma[c][k], in axis order; the kernels whose sum stays
+    /// ≥ cutoff and their sums.
+    func continuousTerms(
+        base: [Double], centres: [[Double]], inverseSigma: [[Double]], point: [Double], range: Range<Int>,
+        cutoff: Double
+    ) -> (kept: [Int], sums: [Double]) {
+        var row = [Double](repeating: 0, count: base.count)
+        var kept = [Int32](repeating: 0, count: base.count)
+        var best: Int64 = -1
+        let count = Self.withBasePointers(of: centres) { centres in
+            Self.withBasePointers(of: inverseSigma) { inverseSigma in
+                base.withUnsafeBufferPointer { base in
+                    var kernels = cparzen_kernels(
+                        base: base.baseAddress, centres: centres.baseAddress, inverse_sigma: inverseSigma.baseAddress,
+                        axes: point.count)
+                    return cparzen_continuous_terms(
+                        cValue, &kernels, point, range.lowerBound, range.upperBound, cutoff, &row, &kept, &best)
+                }
+            }
+        }
+        let indices = kept.prefix(count).map { Int($0) }
+        return (indices, indices.map { row[$0] })
+    }
+
+    /// Calls `body` with the base addresses of the arrays (kept alive and unmoved meanwhile).
+    static func withBasePointers<R>(
+        of arrays: [[Double]], _ body: (UnsafeBufferPointer<UnsafePointer<Double>?>) -> R
+    ) -> R {
+        func nest(_ index: Int, _ collected: [UnsafePointer<Double>?]) -> R {
+            guard index < arrays.count else { return collected.withUnsafeBufferPointer(body) }
+            return arrays[index].withUnsafeBufferPointer { buffer in
+                nest(index + 1, collected + [buffer.baseAddress])
+            }
+        }
+        return nest(0, [])
+    }
+}
