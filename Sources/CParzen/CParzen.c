@@ -46,8 +46,6 @@ cparzen_isa cparzen_best_isa(void) {
 
 /// Kernels are scored in chunks of at most this many: their running sums stay in the first-level cache.
 #define CHUNK 256
-/// Room for a vector store past the last entry of a chunk's lists.
-#define SLACK 8
 
 /// One kernel's term on axis c added to its running sum.
 static inline __attribute__((always_inline)) double axis_step(double sum, double point, double centre,
@@ -89,179 +87,159 @@ static inline __attribute__((always_inline)) size_t emit(const int32_t *idx, con
     return n;
 }
 
-/// Scalar lanes [i, len) of a chunk starting at kernel k0: one axis of the dense pass; returns the lanes kept.
-static inline __attribute__((always_inline)) size_t dense_tail(const double *src, double *sums, const double *m,
-                                                               const double *v, double p, double cutoff, size_t i,
-                                                               size_t len) {
-    size_t alive = 0;
+/// Scalar lanes [i, len) of a chunk: one axis of the dense pass (two with `pair`); sets the bits of the lanes kept.
+static inline __attribute__((always_inline)) void dense_tail(const double *src, double *sums, const double *m,
+                                                             const double *v, double p, int pair, const double *m2,
+                                                             const double *v2, double p2, double cutoff, size_t i,
+                                                             size_t len, uint64_t *bits) {
     for (; i < len; i++) {
-        const double s = axis_step(src[i], p, m[i], v[i]);
+        double s = axis_step(src[i], p, m[i], v[i]);
+        if (pair) {
+            s = axis_step(s, p2, m2[i], v2[i]);
+        }
         sums[i] = s;
-        alive += s >= cutoff;
+        bits[i / 64] |= (uint64_t)(s >= cutoff) << (i % 64);
     }
-    return alive;
 }
 
-/// Compacts lanes [i, len) of `sums` (kernel k0 + lane) into idx/val from position n.
-static inline __attribute__((always_inline)) size_t compact_tail(const double *sums, size_t k0, double cutoff,
-                                                                 size_t i, size_t len, int32_t *idx, double *val,
-                                                                 size_t n) {
-    for (; i < len; i++) {
-        idx[n] = (int32_t)(k0 + i);
-        val[n] = sums[i];
-        n += sums[i] >= cutoff;
+/// The number of set bits of a chunk's bit set.
+static inline __attribute__((always_inline)) size_t count_bits(const uint64_t *bits) {
+    size_t count = 0;
+    for (size_t w = 0; w < CHUNK / 64; w++) {
+        count += (size_t)__builtin_popcountll(bits[w]);
+    }
+    return count;
+}
+
+/// The lanes whose bit is set (kernel k0 + lane, sum sums[lane]) into idx/val, in order.
+static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits, const double *sums, size_t k0,
+                                                            int32_t *idx, double *val) {
+    size_t n = 0;
+    for (size_t w = 0; w < CHUNK / 64; w++) {
+        for (uint64_t b = bits[w]; b; b &= b - 1) {
+            const size_t lane = w * 64 + (size_t)__builtin_ctzll(b);
+            idx[n] = (int32_t)(k0 + lane);
+            val[n] = sums[lane];
+            n++;
+        }
     }
     return n;
 }
 
-// The chunk loop of every variant: axes are applied to the whole chunk, vector by vector, while at least one kernel
-// in SPARSE of the chunk is still above the cutoff (an axis of the chunk costs about as much as one of that many
-// kernels alone); then the survivors are compacted and the remaining axes applied to them alone. Either way each
-// kernel's sum is formed by the same operations in the same order.
-#define CHUNK_LOOP(SPARSE, DENSE_AXIS, COMPACT)                                                                               \
+// The chunk loop of every variant: axes are applied to the whole chunk, vector by vector (the first two together),
+// while at least one kernel in SPARSE of the chunk is still above the cutoff (an axis of the chunk costs about as
+// much as one of that many kernels alone); then the survivors are listed and the remaining axes applied to them
+// alone. Either way each kernel's sum is formed by the same operations in the same order. DENSE_PASS sets, in
+// `bits`, the lanes [0, vectors) whose sum is ≥ cutoff after the pass.
+#define CHUNK_LOOP(SPARSE, WIDTH, DENSE_PASS)                                                                          \
+    double sums[CHUNK] __attribute__((aligned(64)));                                                                   \
+    int32_t idx[CHUNK];                                                                                                \
+    double val[CHUNK];                                                                                                 \
     size_t out = 0;                                                                                                    \
     for (size_t k0 = start; k0 < end; k0 += CHUNK) {                                                                   \
         const size_t len = end - k0 < CHUNK ? end - k0 : CHUNK;                                                        \
+        const size_t vectors = len / (WIDTH) * (WIDTH);                                                                \
+        uint64_t bits[CHUNK / 64];                                                                                     \
         size_t c = 0;                                                                                                  \
         size_t alive = len;                                                                                            \
-        for (; c < axes;) {                                                                                            \
+        while (c < axes) {                                                                                             \
             const double *src = c == 0 ? kernels->base + k0 : sums;                                                    \
             const double *m = kernels->centres[c] + k0;                                                                \
             const double *v = kernels->inverse_sigma[c] + k0;                                                          \
             const double p = point[c];                                                                                 \
-            DENSE_AXIS                                                                                                 \
-            c++;                                                                                                       \
-            if (alive == 0 || alive * (SPARSE) < len) {                                                                       \
+            /* The first pass takes two axes at once (the sums stay in registers between them). */                   \
+            const int pair = c == 0 && axes >= 2;                                                                      \
+            const double *m2 = kernels->centres[pair ? 1 : c] + k0;                                                    \
+            const double *v2 = kernels->inverse_sigma[pair ? 1 : c] + k0;                                              \
+            const double p2 = point[pair ? 1 : c];                                                                     \
+            for (size_t w = 0; w < CHUNK / 64; w++) {                                                                  \
+                bits[w] = 0;                                                                                           \
+            }                                                                                                          \
+            DENSE_PASS                                                                                                 \
+            dense_tail(src, sums, m, v, p, pair, m2, v2, p2, cutoff, vectors, len, bits);                              \
+            alive = count_bits(bits);                                                                                  \
+            c += pair ? 2 : 1;                                                                                         \
+            if (alive == 0 || alive * (SPARSE) < len) {                                                                \
                 break;                                                                                                 \
             }                                                                                                          \
         }                                                                                                              \
         if (alive == 0) {                                                                                              \
             continue;                                                                                                  \
         }                                                                                                              \
-        size_t n = 0;                                                                                                  \
-        COMPACT                                                                                                        \
+        size_t n = compact(bits, sums, k0, idx, val);                                                                  \
         n = sparse_axes(kernels, point, c, cutoff, idx, val, n);                                                       \
         out += emit(idx, val, n, row, kept + out);                                                                     \
     }                                                                                                                  \
     return out;
+
+/// Sets the bits of `mask` (one per lane of the vector at lane i) in the chunk's bit set.
+#define SET_BITS(mask, i) bits[(i) / 64] |= (uint64_t)(mask) << ((i) % 64)
 
 #ifdef CPARZEN_X86
 
 static size_t terms_sse2(const cparzen_kernels *kernels, const double *point, size_t start, size_t end,
                          double cutoff, double *row, int32_t *kept) {
     const size_t axes = kernels->axes;
-    double sums[CHUNK] __attribute__((aligned(64)));
-    int32_t idx[CHUNK + SLACK];
-    double val[CHUNK + SLACK];
     const __m128d half = _mm_set1_pd(0.5);
     const __m128d cut = _mm_set1_pd(cutoff);
-    CHUNK_LOOP(
-        3,
-        {
-            const __m128d pv = _mm_set1_pd(p);
-            const size_t vectors = len & ~(size_t)1;
-            size_t count = 0;
-            for (size_t i = 0; i < vectors; i += 2) {
-                __m128d z = _mm_mul_pd(_mm_sub_pd(pv, _mm_loadu_pd(m + i)), _mm_loadu_pd(v + i));
-                __m128d s = _mm_sub_pd(_mm_loadu_pd(src + i), _mm_mul_pd(_mm_mul_pd(half, z), z));
-                _mm_store_pd(sums + i, s);
-                count += (size_t)__builtin_popcount((unsigned)_mm_movemask_pd(_mm_cmpge_pd(s, cut)));
+    CHUNK_LOOP(3, 2, {
+        const __m128d pv = _mm_set1_pd(p);
+        const __m128d pv2 = _mm_set1_pd(p2);
+        for (size_t i = 0; i < vectors; i += 2) {
+            __m128d z = _mm_mul_pd(_mm_sub_pd(pv, _mm_loadu_pd(m + i)), _mm_loadu_pd(v + i));
+            __m128d s = _mm_sub_pd(_mm_loadu_pd(src + i), _mm_mul_pd(_mm_mul_pd(half, z), z));
+            if (pair) {
+                z = _mm_mul_pd(_mm_sub_pd(pv2, _mm_loadu_pd(m2 + i)), _mm_loadu_pd(v2 + i));
+                s = _mm_sub_pd(s, _mm_mul_pd(_mm_mul_pd(half, z), z));
             }
-            alive = count + dense_tail(src, sums, m, v, p, cutoff, vectors, len);
-        },
-        { n = compact_tail(sums, k0, cutoff, 0, len, idx, val, 0); })
+            _mm_store_pd(sums + i, s);
+            SET_BITS((unsigned)_mm_movemask_pd(_mm_cmpge_pd(s, cut)), i);
+        }
+    })
 }
 
 __attribute__((target("avx2"))) static size_t terms_avx2(const cparzen_kernels *kernels, const double *point,
                                                          size_t start, size_t end, double cutoff, double *row,
                                                          int32_t *kept) {
     const size_t axes = kernels->axes;
-    double sums[CHUNK] __attribute__((aligned(64)));
-    int32_t idx[CHUNK + SLACK];
-    double val[CHUNK + SLACK];
     const __m256d half = _mm256_set1_pd(0.5);
     const __m256d cut = _mm256_set1_pd(cutoff);
-    // For each 4-bit mask of kept lanes: the 32-bit lanes that move the kept doubles to the front.
-    static const int32_t permutation[16][8] = {
-        {0, 1, 2, 3, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7}, {2, 3, 0, 1, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7},
-        {4, 5, 0, 1, 2, 3, 6, 7}, {0, 1, 4, 5, 2, 3, 6, 7}, {2, 3, 4, 5, 0, 1, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7},
-        {6, 7, 0, 1, 2, 3, 4, 5}, {0, 1, 6, 7, 2, 3, 4, 5}, {2, 3, 6, 7, 0, 1, 4, 5}, {0, 1, 2, 3, 6, 7, 4, 5},
-        {4, 5, 6, 7, 0, 1, 2, 3}, {0, 1, 4, 5, 6, 7, 2, 3}, {2, 3, 4, 5, 6, 7, 0, 1}, {0, 1, 2, 3, 4, 5, 6, 7},
-    };
-    CHUNK_LOOP(
-        5,
-        {
-            const __m256d pv = _mm256_set1_pd(p);
-            const size_t vectors = len & ~(size_t)3;
-            size_t count = 0;
-            for (size_t i = 0; i < vectors; i += 4) {
-                __m256d z = _mm256_mul_pd(_mm256_sub_pd(pv, _mm256_loadu_pd(m + i)), _mm256_loadu_pd(v + i));
-                __m256d s = _mm256_sub_pd(_mm256_loadu_pd(src + i), _mm256_mul_pd(_mm256_mul_pd(half, z), z));
-                _mm256_store_pd(sums + i, s);
-                count += (size_t)__builtin_popcount((unsigned)_mm256_movemask_pd(_mm256_cmp_pd(s, cut, _CMP_GE_OQ)));
+    CHUNK_LOOP(5, 4, {
+        const __m256d pv = _mm256_set1_pd(p);
+        const __m256d pv2 = _mm256_set1_pd(p2);
+        for (size_t i = 0; i < vectors; i += 4) {
+            __m256d z = _mm256_mul_pd(_mm256_sub_pd(pv, _mm256_loadu_pd(m + i)), _mm256_loadu_pd(v + i));
+            __m256d s = _mm256_sub_pd(_mm256_loadu_pd(src + i), _mm256_mul_pd(_mm256_mul_pd(half, z), z));
+            if (pair) {
+                z = _mm256_mul_pd(_mm256_sub_pd(pv2, _mm256_loadu_pd(m2 + i)), _mm256_loadu_pd(v2 + i));
+                s = _mm256_sub_pd(s, _mm256_mul_pd(_mm256_mul_pd(half, z), z));
             }
-            alive = count + dense_tail(src, sums, m, v, p, cutoff, vectors, len);
-        },
-        {
-            const size_t vectors = len & ~(size_t)3;
-            size_t i = 0;
-            for (; i < vectors; i += 4) {
-                const __m256d s = _mm256_load_pd(sums + i);
-                const unsigned mask = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(s, cut, _CMP_GE_OQ));
-                const __m256i order = _mm256_loadu_si256((const __m256i *)permutation[mask]);
-                _mm256_storeu_pd(val + n,
-                                 _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(s), order)));
-                const __m256i lanes = _mm256_add_epi64(_mm256_set1_epi64x((long long)(k0 + i)),
-                                                       _mm256_set_epi64x(3, 2, 1, 0));
-                const __m256i moved = _mm256_permutevar8x32_epi32(lanes, order);
-                // The low 32 bits of each 64-bit lane, packed into four 32-bit indices.
-                const __m256i packed =
-                    _mm256_permutevar8x32_epi32(moved, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
-                _mm_storeu_si128((__m128i *)(idx + n), _mm256_castsi256_si128(packed));
-                n += (size_t)__builtin_popcount(mask);
-            }
-            n = compact_tail(sums, k0, cutoff, i, len, idx, val, n);
-        })
+            _mm256_store_pd(sums + i, s);
+            SET_BITS((unsigned)_mm256_movemask_pd(_mm256_cmp_pd(s, cut, _CMP_GE_OQ)), i);
+        }
+    })
 }
 
 __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kernels *kernels, const double *point,
                                                               size_t start, size_t end, double cutoff, double *row,
                                                               int32_t *kept) {
     const size_t axes = kernels->axes;
-    double sums[CHUNK] __attribute__((aligned(64)));
-    int32_t idx[CHUNK + SLACK];
-    double val[CHUNK + SLACK];
     const __m512d half = _mm512_set1_pd(0.5);
     const __m512d cut = _mm512_set1_pd(cutoff);
-    CHUNK_LOOP(
-        10,
-        {
-            const __m512d pv = _mm512_set1_pd(p);
-            const size_t vectors = len & ~(size_t)7;
-            size_t count = 0;
-            for (size_t i = 0; i < vectors; i += 8) {
-                __m512d z = _mm512_mul_pd(_mm512_sub_pd(pv, _mm512_loadu_pd(m + i)), _mm512_loadu_pd(v + i));
-                __m512d s = _mm512_sub_pd(_mm512_loadu_pd(src + i), _mm512_mul_pd(_mm512_mul_pd(half, z), z));
-                _mm512_store_pd(sums + i, s);
-                count += (size_t)__builtin_popcount((unsigned)_mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ));
+    CHUNK_LOOP(10, 8, {
+        const __m512d pv = _mm512_set1_pd(p);
+        const __m512d pv2 = _mm512_set1_pd(p2);
+        for (size_t i = 0; i < vectors; i += 8) {
+            __m512d z = _mm512_mul_pd(_mm512_sub_pd(pv, _mm512_loadu_pd(m + i)), _mm512_loadu_pd(v + i));
+            __m512d s = _mm512_sub_pd(_mm512_loadu_pd(src + i), _mm512_mul_pd(_mm512_mul_pd(half, z), z));
+            if (pair) {
+                z = _mm512_mul_pd(_mm512_sub_pd(pv2, _mm512_loadu_pd(m2 + i)), _mm512_loadu_pd(v2 + i));
+                s = _mm512_sub_pd(s, _mm512_mul_pd(_mm512_mul_pd(half, z), z));
             }
-            alive = count + dense_tail(src, sums, m, v, p, cutoff, vectors, len);
-        },
-        {
-            const size_t vectors = len & ~(size_t)7;
-            const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-            size_t i = 0;
-            for (; i < vectors; i += 8) {
-                const __m512d s = _mm512_load_pd(sums + i);
-                const __mmask8 mask = _mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ);
-                _mm512_storeu_pd(val + n, _mm512_maskz_compress_pd(mask, s));
-                const __m512i lanes = _mm512_add_epi64(_mm512_set1_epi64((long long)(k0 + i)), lane);
-                _mm256_storeu_si256((__m256i *)(idx + n),
-                                    _mm512_cvtepi64_epi32(_mm512_maskz_compress_epi64(mask, lanes)));
-                n += (size_t)__builtin_popcount((unsigned)mask);
-            }
-            n = compact_tail(sums, k0, cutoff, i, len, idx, val, n);
-        })
+            _mm512_store_pd(sums + i, s);
+            SET_BITS((unsigned)_mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ), i);
+        }
+    })
 }
 
 #endif
@@ -270,11 +248,8 @@ __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kern
 static size_t terms_scalar(const cparzen_kernels *kernels, const double *point, size_t start, size_t end,
                            double cutoff, double *row, int32_t *kept) {
     const size_t axes = kernels->axes;
-    double sums[CHUNK];
-    int32_t idx[CHUNK + SLACK];
-    double val[CHUNK + SLACK];
-    CHUNK_LOOP(2, { alive = dense_tail(src, sums, m, v, p, cutoff, 0, len); },
-               { n = compact_tail(sums, k0, cutoff, 0, len, idx, val, 0); })
+    // No lane is in a vector: the dense passes are all scalar.
+    CHUNK_LOOP(2, CHUNK + 1, {})
 }
 
 size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels, const double *point, size_t start,
