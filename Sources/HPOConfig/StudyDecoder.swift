@@ -10,7 +10,7 @@ struct StudyDecoder {
     ]
     static let tpeKeys = [
         "n_startup_trials", "n_ei_candidates", "multivariate", "group", "constant_liar", "prior_weight",
-        "consider_endpoints", "consider_magic_clip", "adaptive",
+        "consider_endpoints", "consider_magic_clip", "adaptive", "pruned_trials",
     ]
     static let samplerTypes = ["tpe", "random"]
     static let schedulerTypes = ["none", "asha", "hyperband", "median", "percentile"]
@@ -101,6 +101,9 @@ struct StudyDecoder {
         options.considerEndpoints = try section.bool("consider_endpoints") ?? options.considerEndpoints
         options.considerMagicClip = try section.bool("consider_magic_clip") ?? options.considerMagicClip
         options.adaptive = try section.bool("adaptive") ?? options.adaptive
+        options.prunedTrials = try section.word(
+            "pruned_trials", allowed: TPEPrunedTrials.allCases.map(\.rawValue)
+        ).flatMap(TPEPrunedTrials.init(rawValue:))
         if options.group, !options.multivariate {
             throw section.error("group", "group: true requires multivariate: true")
         }

@@ -103,6 +103,8 @@ extension SamplerSpec {
             members["consider_endpoints"] = .bool(options.considerEndpoints)
             members["consider_magic_clip"] = .bool(options.considerMagicClip)
             members["adaptive"] = .bool(options.adaptive)
+            // Written only when set, so that definitions stored before the key existed compare equal.
+            if let rule = options.prunedTrials { members["pruned_trials"] = .string(rule.rawValue) }
         }
         return .object(members)
     }

@@ -64,6 +64,8 @@ public struct TPEOptions: Sendable, Hashable {
     public var considerMagicClip: Bool = true
     /// hpo's adaptive mode (issue 3): weigh joint and per-parameter models by their predictions.
     public var adaptive: Bool = true
+    /// How the split uses PRUNED trials (`pruned_trials`); nil: Optuna's rule (see `resolvedPrunedTrials`).
+    public var prunedTrials: TPEPrunedTrials?
 
     public init() {}
 }

@@ -23,12 +23,23 @@ public enum ASHABenchmark {
         public var minResource = 1
         public var reductionFactor = 3
         public var sampler = "tpe"
+        /// The TPE pruned-trial rules compared (nil: the sampler's default); one table or line per rule.
+        public var prunedTrials: [TPEPrunedTrials?] = [nil]
+        /// `asha`, `hyperband` (`min_resource`, `max_resource` = steps, `reduction_factor`) or `median`.
+        public var scheduler = "asha"
+        /// Coordinates of the curve: 3 is `studies/curve-asha.yaml`'s space (x, y, log rate); otherwise d − 1
+        /// linear coordinates and the log rate.
+        public var dimensions = 3
+        /// TPE's `adaptive` option (off: Optuna 5.0's TPE exactly).
+        public var adaptive = true
+        /// One line per rule and comparison instead of the tables.
+        public var summaryOnly = false
         /// Largest allowed relative gap of ASHA's best final value to the no-pruning run's.
         public var qualityTolerance = 0.02
         /// Largest allowed share of the no-pruning run's steps.
         public var stepShare = 0.40
         /// Which comparisons to run and print, in this order.
-        public var variants: [Variant] = [.sameTrials, .equalCompute]
+        public var variants: [Variant] = [.sameTrials, .equalCompute, .sameConfigurations]
 
         public init() {}
     }
@@ -40,6 +51,9 @@ public enum ASHABenchmark {
         /// New trials until `stepShare` of the no-pruning run's steps are spent (the trial that crosses it is the
         /// last); judged on the gap only, since the share is the budget.
         case equalCompute
+        /// The no-pruning run's configurations, in its order, under the scheduler (no sampler): what the scheduler
+        /// alone loses, apart from how the sampler reacts to pruned trials.
+        case sameConfigurations
     }
 
     /// What one study run spent and found.
@@ -52,14 +66,23 @@ public enum ASHABenchmark {
         public var steps: Int
         public var pruned: Int
         public var complete: Int
+        /// The configurations tried, in trial order.
+        public var assignments: [Assignment] = []
     }
 
     static let usage = """
-        usage: hpo-bench asha [--seeds N] [--trials N] [--steps N] [--noise X] [--min-resource N]
-                              [--reduction-factor N] [--sampler tpe|random] [--same-trials | --equal-compute]
-        Runs the curve objective with and without ASHA for seeds 1...N and prints two comparisons:
-        ASHA with as many trials as the no-pruning run (--same-trials: only this one), and ASHA asking
-        trials until it has spent 40 % of the no-pruning run's steps (--equal-compute: only this one).
+        usage: hpo-bench asha [--seeds N | --seeds A-B] [--trials N] [--steps N] [--noise X] [--dims D]
+                              [--min-resource N] [--reduction-factor N] [--scheduler asha|hyperband|median]
+                              [--sampler tpe|random] [--pruned-trials RULE,...]
+                              [--same-trials | --equal-compute | --same-configurations]
+                              [--no-adaptive] [--summary]
+        Runs the curve objective with and without early stopping for seeds 1...N (or A...B) and prints three
+        comparisons: the scheduler with as many trials as the no-pruning run (--same-trials: only this one),
+        the scheduler asking trials until it has spent 40 % of the no-pruning run's steps (--equal-compute:
+        only this one), and the scheduler on the no-pruning run's configurations, without a sampler
+        (--same-configurations: only this one). --pruned-trials compares TPE's rules for pruned trials
+        (default: the sampler's default; names: default, \(TPEPrunedTrials.allCases.map(\.rawValue).joined(separator: ", "))).
+        --no-adaptive runs TPE as Optuna 5.0 does. --summary prints one line per rule and comparison.
         The exit status is 0 when every seed meets the targets of the first comparison printed.
         """
 
@@ -71,13 +94,19 @@ public enum ASHABenchmark {
             return 0
         }
         do {
-            let configuration = try parse(arguments)
-            print(rankCorrelationLine(configuration) + "\n")
+            let parsed = try parse(arguments)
+            if !parsed.summaryOnly { print(rankCorrelationLine(parsed) + "\n") }
             var status: Int32?
-            for variant in configuration.variants {
-                let rows = try configuration.seeds.map { try compare(seed: $0, variant, configuration) }
-                print(table(rows, variant, configuration) + "\n")
-                status = status ?? (rows.allSatisfy { $0.meets(configuration) } ? 0 : 1)
+            for rule in parsed.prunedTrials {
+                var configuration = parsed
+                configuration.prunedTrials = [rule]
+                for variant in configuration.variants {
+                    let rows = try configuration.seeds.map { try compare(seed: $0, variant, configuration) }
+                    print(
+                        configuration.summaryOnly
+                            ? summaryLine(rows, variant, configuration) : table(rows, variant, configuration) + "\n")
+                    status = status ?? (rows.allSatisfy { $0.meets(configuration) } ? 0 : 1)
+                }
             }
             return status ?? 0
         } catch let error as BenchArgumentError {
@@ -104,7 +133,35 @@ public enum ASHABenchmark {
         }
         while let argument = remaining.popFirst() {
             switch argument {
-            case "--seeds": configuration.seeds = (1...UInt64(try integer(argument, minimum: 1))).map { $0 }
+            case "--seeds":
+                let text = remaining.first ?? ""
+                let bounds = text.split(separator: "-").compactMap { UInt64($0) }
+                if bounds.count == 2, bounds[0] <= bounds[1] {
+                    remaining.removeFirst()
+                    configuration.seeds = Array(bounds[0]...bounds[1])
+                } else {
+                    configuration.seeds = (1...UInt64(try integer(argument, minimum: 1))).map { $0 }
+                }
+            case "--dims": configuration.dimensions = try integer(argument, minimum: 1)
+            case "--summary": configuration.summaryOnly = true
+            case "--no-adaptive": configuration.adaptive = false
+            case "--scheduler":
+                guard let name = remaining.popFirst(), ["asha", "hyperband", "median"].contains(name) else {
+                    throw BenchArgumentError(description: "--scheduler must be asha, hyperband or median")
+                }
+                configuration.scheduler = name
+            case "--pruned-trials":
+                let names = (remaining.popFirst() ?? "").split(separator: ",").map(String.init)
+                configuration.prunedTrials = try names.map { name in
+                    if name == "default" { return nil }
+                    guard let rule = TPEPrunedTrials(rawValue: name) else {
+                        throw BenchArgumentError(description: "--pruned-trials: unknown rule \(name)")
+                    }
+                    return rule
+                }
+                if configuration.prunedTrials.isEmpty {
+                    throw BenchArgumentError(description: "--pruned-trials needs a comma-separated list of rules")
+                }
             case "--trials": configuration.trials = try integer(argument, minimum: 1)
             case "--steps": configuration.steps = try integer(argument, minimum: 1)
             case "--min-resource": configuration.minResource = try integer(argument, minimum: 1)
@@ -116,6 +173,7 @@ public enum ASHABenchmark {
                 configuration.noise = value
             case "--equal-compute": configuration.variants = [.equalCompute]
             case "--same-trials": configuration.variants = [.sameTrials]
+            case "--same-configurations": configuration.variants = [.sameConfigurations]
             case "--sampler":
                 guard let name = remaining.popFirst(), ["tpe", "random"].contains(name) else {
                     throw BenchArgumentError(description: "--sampler must be tpe or random")
@@ -150,54 +208,83 @@ public enum ASHABenchmark {
         func meets(_ configuration: Configuration) -> Bool {
             guard let gap = relativeGap else { return false }
             switch variant {
-            case .sameTrials: return gap <= configuration.qualityTolerance && stepShare <= configuration.stepShare
+            case .sameTrials, .sameConfigurations:
+                return gap <= configuration.qualityTolerance && stepShare <= configuration.stepShare
             case .equalCompute: return gap <= configuration.qualityTolerance
             }
         }
     }
 
     static func compare(seed: UInt64, _ variant: Variant, _ configuration: Configuration) throws -> Comparison {
-        var options = ASHAOptions()
-        options.minResource = .value(configuration.minResource)
-        options.reductionFactor = configuration.reductionFactor
         let full = try runStudy(scheduler: FIFOScheduler(), seed: seed, configuration)
         let asha: RunSummary
         switch variant {
         case .sameTrials:
-            asha = try runStudy(scheduler: ASHAScheduler(options: options), seed: seed, configuration)
+            asha = try runStudy(scheduler: scheduler(configuration), seed: seed, configuration)
         case .equalCompute:
             asha = try runStudy(
-                scheduler: ASHAScheduler(options: options), seed: seed, configuration, trialLimit: .max,
+                scheduler: scheduler(configuration), seed: seed, configuration, trialLimit: .max,
                 stepLimit: Int(Double(full.steps) * configuration.stepShare))
+        case .sameConfigurations:
+            asha = try runStudy(
+                scheduler: scheduler(configuration), seed: seed, configuration, replaying: full.assignments)
         }
         return Comparison(seed: seed, variant: variant, full: full, asha: asha)
     }
 
-    /// The `curve` study of `studies/curve-asha.yaml`: x, y in [-3, 3], rate log-uniform in [1e-4, 1].
-    static let space = SearchSpace([
-        ParameterSpec(name: "x", distribution: .float(FloatDistribution(low: -3, high: 3))),
-        ParameterSpec(name: "y", distribution: .float(FloatDistribution(low: -3, high: 3))),
-        ParameterSpec(name: "rate", distribution: .float(FloatDistribution(low: 1e-4, high: 1, log: true))),
-    ])
+    /// The configured early-stopping scheduler.
+    static func scheduler(_ configuration: Configuration) -> any TrialScheduler {
+        switch configuration.scheduler {
+        case "hyperband":
+            var options = HyperbandOptions()
+            options.minResource = configuration.minResource
+            options.maxResource = .value(configuration.steps)
+            options.reductionFactor = configuration.reductionFactor
+            return HyperbandScheduler(options: options)
+        case "median":
+            return makeScheduler(.median())
+        default:
+            var options = ASHAOptions()
+            options.minResource = .value(configuration.minResource)
+            options.reductionFactor = configuration.reductionFactor
+            return ASHAScheduler(options: options)
+        }
+    }
+
+    /// The `curve` study of `studies/curve-asha.yaml`: x, y in [-3, 3], rate log-uniform in [1e-4, 1]; with
+    /// `dimensions` d other than 3, x1 ... x(d−1) in [-3, 3] and the rate.
+    static func space(_ configuration: Configuration) -> SearchSpace {
+        let rate = ParameterSpec(name: "rate", distribution: .float(FloatDistribution(low: 1e-4, high: 1, log: true)))
+        let names = configuration.dimensions == 3 ? ["x", "y"] : (1..<configuration.dimensions).map { "x\($0)" }
+        return SearchSpace(
+            names.map { ParameterSpec(name: $0, distribution: .float(FloatDistribution(low: -3, high: 3))) } + [rate])
+    }
 
     /// Runs trials until `trialLimit` trials (default: the configured count) or, when given, until `stepLimit`
     /// steps are spent (the trial that crosses it is the last).
     static func runStudy(
         scheduler: any TrialScheduler, seed: UInt64, _ configuration: Configuration, trialLimit: Int? = nil,
-        stepLimit: Int? = nil
+        stepLimit: Int? = nil, replaying: [Assignment]? = nil
     ) throws -> RunSummary {
+        let space = space(configuration)
         let trainer = try FunctionTrainer(
             options: [
                 "objective": .string("curve"), "steps": .integer(configuration.steps),
                 "noise": .number(configuration.noise),
             ], space: space)
-        let sampler: any Sampler = configuration.sampler == "tpe" ? TPESampler() : RandomSampler()
+        var options = TPEOptions()
+        options.prunedTrials = configuration.prunedTrials.first ?? nil
+        options.adaptive = configuration.adaptive
+        let sampler: any Sampler = configuration.sampler == "tpe" ? TPESampler(options: options) : RandomSampler()
         let study = BenchStudy(name: "curve-asha-\(seed)", scheduler: scheduler)
+        var assignments: [Assignment] = []
         var number = 0
-        while number < trialLimit ?? configuration.trials, study.summary.steps < stepLimit ?? .max {
+        while number < replaying?.count ?? trialLimit ?? configuration.trials, study.summary.steps < stepLimit ?? .max {
             var generator = SeededGenerator(seed: seed, trialNumber: number)
-            let assignment = try sampler.suggest(
-                trialNumber: number, in: space, history: study.history, using: &generator)
+            let assignment =
+                try replaying.map { $0[number] }
+                ?? sampler.suggest(trialNumber: number, in: space, history: study.history, using: &generator)
+            assignments.append(assignment)
             study.start(number: number, assignment: assignment, space: space)
             var trainerSeeds = SeededGenerator(seed: seed, trialNumber: number, stream: 1)
             let reporter = BenchReporter(study: study, trialNumber: number, seed: trainerSeeds.next())
@@ -206,6 +293,7 @@ public enum ASHABenchmark {
             number += 1
         }
         var summary = study.summary
+        summary.assignments = assignments
         summary.bestTrueValue = study.bestTrial.map { trueFinalValue($0.assignment, configuration) }
         return summary
     }
@@ -213,7 +301,7 @@ public enum ASHABenchmark {
     /// The noiseless `curve` value at the last step for an assignment of `space` (unit coordinates as the
     /// function trainer scales them: linear for x and y, logarithmic for rate).
     static func trueFinalValue(_ assignment: Assignment, _ configuration: Configuration) -> Double {
-        let units = space.parameters.map { spec -> Double in
+        let units = space(configuration).parameters.map { spec -> Double in
             guard case .float(let domain) = spec.distribution, let value = assignment.double(spec.name) else {
                 return 0.5
             }
@@ -241,7 +329,8 @@ public enum ASHABenchmark {
         var generator = SeededGenerator(seed: 12_345)
         let curves = (0..<2000).map { _ in
             LearningCurve(
-                unitCoordinates: space.parameters.map { _ in Double.random(in: 0..<1, using: &generator) },
+                unitCoordinates: (0..<configuration.dimensions).map { _ in Double.random(in: 0..<1, using: &generator)
+                },
                 steps: configuration.steps)
         }
         let best = curves.sorted { $0.value(atStep: configuration.steps) < $1.value(atStep: configuration.steps) }
@@ -282,20 +371,73 @@ public enum ASHABenchmark {
         return covariance / max((varianceA * varianceB).squareRoot(), .leastNormalMagnitude)
     }
 
+    /// The scheduler's name in the tables.
+    static func schedulerLabel(_ configuration: Configuration) -> String {
+        switch configuration.scheduler {
+        case "hyperband": return "Hyperband"
+        case "median": return "median"
+        default: return "ASHA"
+        }
+    }
+
+    /// The setting of one table or summary line.
+    static func settingLine(_ variant: Variant, _ configuration: Configuration) -> String {
+        let label = schedulerLabel(configuration)
+        let rule = configuration.prunedTrials.first.flatMap { $0?.rawValue } ?? "default"
+        return "curve objective, \(configuration.dimensions) dims, \(configuration.sampler) sampler"
+            + (configuration.sampler == "tpe"
+                ? " (pruned trials: \(rule)\(configuration.adaptive ? "" : ", adaptive off"))" : "")
+            + ", \(configuration.trials) trials x \(configuration.steps) steps, noise \(configuration.noise); \(label)"
+            + (configuration.scheduler == "median"
+                ? "" : " min_resource \(configuration.minResource), reduction_factor \(configuration.reductionFactor)")
+            + {
+                switch variant {
+                case .equalCompute:
+                    return "; equal compute: \(label) asks trials until it has spent "
+                        + "\(Int(configuration.stepShare * 100)) % of the no-pruning run's steps (ok: gap only)"
+                case .sameTrials: return "; same trials: \(label) runs as many trials as the no-pruning run"
+                case .sameConfigurations:
+                    return "; same configurations: \(label) runs the no-pruning run's configurations, no sampler"
+                }
+            }()
+    }
+
+    /// The means and counts over the seeds.
+    static func summaryFigures(_ rows: [Comparison], _ variant: Variant, _ configuration: Configuration) -> String {
+        func mean(_ values: [Double]) -> String {
+            values.isEmpty ? "-" : String(format: "%+.2f %%", values.reduce(0, +) / Double(values.count) * 100)
+        }
+        let meanShare = rows.map(\.stepShare).reduce(0, +) / Double(max(rows.count, 1))
+        let passed = rows.filter { $0.meets(configuration) }.count
+        let trueWithin = rows.compactMap(\.relativeTrueGap).filter { $0 <= configuration.qualityTolerance }.count
+        func meanValue(_ values: [Double?]) -> String {
+            let known = values.compactMap { $0 }
+            return known.isEmpty ? "-" : String(format: "%.5f", known.reduce(0, +) / Double(known.count))
+        }
+        return "mean true value of best \(meanValue(rows.map(\.full.bestTrueValue))) (no pruning) / "
+            + "\(meanValue(rows.map(\.asha.bestTrueValue))); "
+            + "mean gap \(mean(rows.compactMap(\.relativeGap))), mean true gap "
+            + "\(mean(rows.compactMap(\.relativeTrueGap))), mean step share "
+            + String(format: "%.1f %%", meanShare * 100)
+            + "; \(passed)/\(rows.count) seeds within \(Int(configuration.qualityTolerance * 100)) % of the "
+            + "no-pruning best"
+            + (variant != .equalCompute ? " using <= \(Int(configuration.stepShare * 100)) % of its steps" : "")
+            + "; true value within \(Int(configuration.qualityTolerance * 100)) % on \(trueWithin)/\(rows.count)"
+    }
+
+    static func summaryLine(_ rows: [Comparison], _ variant: Variant, _ configuration: Configuration) -> String {
+        settingLine(variant, configuration) + "\n  " + summaryFigures(rows, variant, configuration)
+    }
+
     static func table(_ rows: [Comparison], _ variant: Variant, _ configuration: Configuration) -> String {
         func format(_ value: Double?, _ digits: Int = 5) -> String {
             value.map { String(format: "%.\(digits)f", $0) } ?? "-"
         }
+        let label = schedulerLabel(configuration)
         var lines = [
-            "curve objective, \(configuration.sampler) sampler, \(configuration.trials) trials x \(configuration.steps) "
-                + "steps, noise \(configuration.noise); ASHA min_resource \(configuration.minResource), "
-                + "reduction_factor \(configuration.reductionFactor)"
-                + (variant == .equalCompute
-                    ? "; equal compute: ASHA asks trials until it has spent \(Int(configuration.stepShare * 100)) % "
-                        + "of the no-pruning run's steps (ok: gap only)"
-                    : "; same trials: ASHA runs as many trials as the no-pruning run"),
-            "| seed | best (no pruning) | best (ASHA) | gap | true value of best (no pruning / ASHA) | true gap "
-                + "| steps (no pruning) | steps (ASHA) | share | ASHA trials (pruned) | ok |",
+            settingLine(variant, configuration),
+            "| seed | best (no pruning) | best (\(label)) | gap | true value of best (no pruning / \(label)) | true gap "
+                + "| steps (no pruning) | steps (\(label)) | share | \(label) trials (pruned) | ok |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for row in rows {
@@ -307,20 +449,7 @@ public enum ASHABenchmark {
                     + "| \(row.full.steps) | \(row.asha.steps) | \(String(format: "%.1f %%", row.stepShare * 100)) "
                     + "| \(row.asha.trials) (\(row.asha.pruned)) | \(row.meets(configuration) ? "yes" : "no") |")
         }
-        func mean(_ values: [Double]) -> String {
-            values.isEmpty ? "-" : String(format: "%+.2f %%", values.reduce(0, +) / Double(values.count) * 100)
-        }
-        let meanShare = rows.map(\.stepShare).reduce(0, +) / Double(max(rows.count, 1))
-        let passed = rows.filter { $0.meets(configuration) }.count
-        let trueWithin = rows.compactMap(\.relativeTrueGap).filter { $0 <= configuration.qualityTolerance }.count
-        lines.append(
-            "mean gap \(mean(rows.compactMap(\.relativeGap))), mean true gap \(mean(rows.compactMap(\.relativeTrueGap)))"
-                + ", mean step share "
-                + String(format: "%.1f %%", meanShare * 100)
-                + "; \(passed)/\(rows.count) seeds within \(Int(configuration.qualityTolerance * 100)) % of the "
-                + "no-pruning best"
-                + (variant == .sameTrials ? " using <= \(Int(configuration.stepShare * 100)) % of its steps" : "")
-                + "; true value within \(Int(configuration.qualityTolerance * 100)) % on \(trueWithin)/\(rows.count)")
+        lines.append(summaryFigures(rows, variant, configuration))
         return lines.joined(separator: "\n")
     }
 }

@@ -101,6 +101,7 @@ struct StudyLoaderTests {
               consider_endpoints: true
               consider_magic_clip: false
               adaptive: false
+              pruned_trials: seen
             scheduler: {type: percentile, percentile: 25, n_startup_trials: 3}
             trainer: {type: mlp, dataset: digits, epochs: 20, layers: [64, 32], select: best}
             budget: {n_trials: 100, timeout: 1h30m, workers: 2}
@@ -117,6 +118,7 @@ struct StudyLoaderTests {
         tpe.considerEndpoints = true
         tpe.considerMagicClip = false
         tpe.adaptive = false
+        tpe.prunedTrials = .seen
         #expect(spec.sampler == SamplerSpec(kind: .tpe(tpe), seed: 42))
         var percentile = PercentileOptions()
         percentile.percentile = 25
@@ -282,7 +284,12 @@ struct StudyLoaderTests {
                 + "space: {x: {type: float, low: 0, high: 1}}",
             "studies/x.yaml: sampler.n_startup_trial: unknown key (did you mean n_startup_trials?); allowed: type, seed, "
                 + "n_startup_trials, n_ei_candidates, multivariate, group, constant_liar, prior_weight, "
-                + "consider_endpoints, consider_magic_clip, adaptive"
+                + "consider_endpoints, consider_magic_clip, adaptive, pruned_trials"
+        ),
+        (
+            "name: t\ndirection: minimize\nsampler: {type: tpe, pruned_trials: bohb}\n"
+                + "space: {x: {type: float, low: 0, high: 1}}",
+            "studies/x.yaml: sampler.pruned_trials: must be one of optuna, seen (got bohb)"
         ),
         (
             "name: t\ndirection: minimize\nspace:\n  x: {type: float, low: 0, hihg: 1}",

@@ -58,7 +58,9 @@ public final class TPESampler: Sampler {
         using generator: inout SeededGenerator
     ) -> Assignment {
         cache.synchronise(with: history, parameters: space.parameters)
-        let split = TPESplit(cache: cache, excluding: trialNumber, includeRunning: options.constantLiar)
+        let split = TPESplit(
+            cache: cache, excluding: trialNumber, includeRunning: options.constantLiar,
+            rule: options.resolvedPrunedTrials)
         var values: [String: ParamValue] = [:]
         if split.finishedCount < options.nStartupTrials {
             for spec in space.parameters where spec.isActive(given: values) {
@@ -198,11 +200,13 @@ public final class TPESampler: Sampler {
         let settings = ParzenSettings(options)
         var goodSettings = settings
         if options.adaptive {
-            goodSettings.clipCount = (below.count + above.count) / 2
+            // Half the observations of the group; a pruned trial counts as the split's evidence of it.
+            let evidence = below.reduce(0) { $0 + split.evidence[$1] } + above.reduce(0) { $0 + split.evidence[$1] }
+            goodSettings.clipCount = Int(evidence.rounded(.down)) / 2
         }
         let good = ParzenEstimator(
             domains: domains, observations: group.map { p in below.map { values[p][$0] } },
-            observationWeights: defaultTPEWeights(below.count), settings: goodSettings)
+            observationWeights: Self.weights(of: below, split), settings: goodSettings)
         var prepared: [ParzenEstimator.PreparedAxis] = []
         for (axis, p) in group.enumerated() {
             switch domains[axis] {
@@ -220,7 +224,7 @@ public final class TPESampler: Sampler {
             }
         }
         let bad = ParzenEstimator(
-            domains: domains, prepared: prepared, observationWeights: defaultTPEWeights(above.count),
+            domains: domains, prepared: prepared, observationWeights: Self.weights(of: above, split),
             settings: settings
         ).mergingIdenticalKernels()
         let candidates = good.sample(count: Swift.max(1, options.nEICandidates), using: &generator)
@@ -228,6 +232,13 @@ public final class TPESampler: Sampler {
         let badDensity = bad.logDensity(of: candidates, scratch: &cache.scratch)
         let best = Self.argmax(zip(goodDensity, badDensity).map { $0 - $1 })
         return candidates.map { $0[best] }
+    }
+
+    /// The kernel weights of the rows `members` (in row order): the age weights, times the split's factors.
+    static func weights(of members: [Int], _ split: TPESplit) -> [Double] {
+        var weights = defaultTPEWeights(members.count)
+        for (index, position) in members.enumerated() { weights[index] *= split.weights[position] }
+        return weights
     }
 
     /// The index of the largest score, the first on ties; NaN (−∞ − (−∞)) never wins.

@@ -6,6 +6,11 @@ struct TPESplit: Sendable {
     /// Per row of the cache: whether the trial is used at all, and whether it is in the good set.
     let isUsable: [Bool]
     let isBelow: [Bool]
+    /// Per row: the factor of the trial's kernel weight (1 unless the pruned-trial rule weighs it).
+    private(set) var weights: [Double]
+    /// Per row: how many observations the trial counts as in `adaptive`'s bandwidth floor (1 unless the rule
+    /// says otherwise).
+    private(set) var evidence: [Double]
     /// The number of COMPLETE and PRUNED trials among the used ones.
     let finishedCount: Int
 
@@ -56,7 +61,29 @@ struct TPESplit: Sendable {
         }
         self.isUsable = isUsable
         self.isBelow = isBelow
+        self.weights = Array(repeating: 1, count: states.count)
+        self.evidence = self.weights
         self.finishedCount = finishedCount
+    }
+
+    /// The split under `rule`. Without a usable PRUNED trial every rule is Optuna's split, with every weight
+    /// and evidence 1.
+    ///
+    /// `seen`: Optuna's membership; a pruned trial's weight and evidence are the share of the run it saw, its
+    /// last step over the largest last step among the used trials (a pruned trial without reports counts as one
+    /// step).
+    init(cache: TPEStudyCache, excluding excluded: Int, includeRunning: Bool, rule: TPEPrunedTrials) {
+        self.init(cache: cache, excluding: excluded, includeRunning: includeRunning)
+        let states = cache.states
+        let pruned = states.indices.filter { isUsable[$0] && states[$0] == .pruned }
+        guard rule == .seen, !pruned.isEmpty else { return }
+        // The last step of each row (0 without intermediate values).
+        let lastSteps = cache.prunedKeys.map { Swift.max(-$0.step, 0) }
+        let longest = Swift.max(states.indices.filter { isUsable[$0] }.map { lastSteps[$0] }.max() ?? 1, 1)
+        var weights = self.weights
+        for position in pruned { weights[position] = Swift.max(lastSteps[position], 1) / longest }
+        self.weights = weights
+        self.evidence = weights
     }
 }
 
