@@ -335,39 +335,42 @@ struct ParzenEstimator: Sendable {
         var memo = [Double](repeating: .nan, count: memoSize <= Self.cellMemoLimit ? memoSize : 0)
         scratch.reserve(rows: count, kernels: kernelCount)
         var result = [Double](repeating: 0, count: count)
-        packedChoices.withUnsafeBufferPointer { own in
-            let evaluator = PointEvaluator(
-                kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs, discrete: discreteKernels)
-            // Per point: a row of kernel terms (only the kept kernels' entries are meaningful), the kept kernels in
-            // increasing order, their number, and the reference (one kernel's final term) they were kept against.
-            var keptCount = [Int](repeating: 0, count: count)
-            var reference = [Double](repeating: -.infinity, count: count)
-            scratch.terms.withUnsafeMutableBufferPointer { terms in
-                scratch.kept.withUnsafeMutableBufferPointer { kept in
-                    guard let rows = terms.baseAddress, let keptBase = kept.baseAddress else { return }
-                    if continuous == 0 {
-                        keepEveryKernel(
-                            rows: rows, kept: keptBase, count: count, evaluator: evaluator, choices: choices,
-                            cells: cells, keptCount: &keptCount, reference: &reference)
-                    } else {
-                        keepContinuousSurvivors(
-                            coordinates: coordinates, rows: rows, kept: keptBase, count: count, evaluator: evaluator,
-                            choices: choices, cells: cells, instructionSet: instructionSet, keptCount: &keptCount,
-                            reference: &reference)
-                    }
-                    memo.withUnsafeMutableBufferPointer { memo in
-                        // An empty array still has a base address (of shared storage): no memo then.
-                        let memoBase = memo.isEmpty ? nil : memo.baseAddress
-                        for j in 0..<count {
-                            let memoRows = memoOffsets.indices.map { d in
-                                memoBase.map { $0 + memoOffsets[d] + cellSlots[d][j] * kernelCount }
+        CellKernels.withViews(of: discreteKernels) { discrete in
+            packedChoices.withUnsafeBufferPointer { own in
+                let evaluator = PointEvaluator(
+                    kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs, discrete: discrete)
+                // Per point: a row of kernel terms (only the kept kernels' entries are meaningful), the kept kernels in
+                // increasing order, their number, and the reference (one kernel's final term) they were kept against.
+                var keptCount = [Int](repeating: 0, count: count)
+                var reference = [Double](repeating: -.infinity, count: count)
+                scratch.terms.withUnsafeMutableBufferPointer { terms in
+                    scratch.kept.withUnsafeMutableBufferPointer { kept in
+                        guard let rows = terms.baseAddress, let keptBase = kept.baseAddress else { return }
+                        if continuous == 0 {
+                            keepEveryKernel(
+                                rows: rows, kept: keptBase, count: count, evaluator: evaluator, choices: choices,
+                                cells: cells, keptCount: &keptCount, reference: &reference)
+                        } else {
+                            keepContinuousSurvivors(
+                                coordinates: coordinates, rows: rows, kept: keptBase, count: count,
+                                evaluator: evaluator,
+                                choices: choices, cells: cells, instructionSet: instructionSet, keptCount: &keptCount,
+                                reference: &reference)
+                        }
+                        memo.withUnsafeMutableBufferPointer { memo in
+                            // An empty array still has a base address (of shared storage): no memo then.
+                            let memoBase = memo.isEmpty ? nil : memo.baseAddress
+                            for j in 0..<count {
+                                let memoRows = memoOffsets.indices.map { d in
+                                    memoBase.map { $0 + memoOffsets[d] + cellSlots[d][j] * kernelCount }
+                                }
+                                result[j] = evaluator.logDensity(
+                                    choices: choices[j], cells: cells[j], cellMemo: memoRows,
+                                    row: UnsafeMutableBufferPointer(start: rows + j * kernelCount, count: kernelCount),
+                                    active: UnsafeMutableBufferPointer(
+                                        start: keptBase + j * kernelCount, count: kernelCount),
+                                    activeCount: keptCount[j], reference: reference[j])
                             }
-                            result[j] = evaluator.logDensity(
-                                choices: choices[j], cells: cells[j], cellMemo: memoRows,
-                                row: UnsafeMutableBufferPointer(start: rows + j * kernelCount, count: kernelCount),
-                                active: UnsafeMutableBufferPointer(
-                                    start: keptBase + j * kernelCount, count: kernelCount),
-                                activeCount: keptCount[j], reference: reference[j])
                         }
                     }
                 }
@@ -459,6 +462,48 @@ struct ParzenEstimator: Sendable {
     static let negligibleLogGap = 48.0
 }
 
+/// The constants of one discrete axis's kernels, read through buffers that stay valid while a density is evaluated
+/// (reading them through `NumericKernels` copies its arrays: a retain and a release of each, at every access).
+struct CellKernels {
+    let mu: UnsafeBufferPointer<Double>
+    let inverseSigma: UnsafeBufferPointer<Double>
+    let logMass: UnsafeBufferPointer<Double>
+
+    @inline(__always)
+    func logCellMassBound(kernel k: Int, lower: Double, upper: Double) -> Double {
+        NumericKernels.logCellMassBound(
+            mu: mu[k], inverseSigma: inverseSigma[k], logMass: logMass[k], lower: lower, upper: upper)
+    }
+
+    @inline(__always)
+    func logCellMass(kernel k: Int, lower: Double, upper: Double) -> Double {
+        NumericKernels.logCellMass(
+            mu: mu[k], inverseSigma: inverseSigma[k], logMass: logMass[k], lower: lower, upper: upper)
+    }
+
+    /// Calls `body` with views of the kernels' constants (valid during the call).
+    static func withViews<R>(of kernels: [NumericKernels], _ body: ([CellKernels]) -> R) -> R {
+        withBuffers(of: kernels.map(\.mu)) { mu in
+            withBuffers(of: kernels.map(\.inverseSigma)) { inverseSigma in
+                withBuffers(of: kernels.map(\.logMass)) { logMass in
+                    body(
+                        mu.indices.map {
+                            CellKernels(mu: mu[$0], inverseSigma: inverseSigma[$0], logMass: logMass[$0])
+                        })
+                }
+            }
+        }
+    }
+
+    private static func withBuffers<R>(of arrays: [[Double]], _ body: ([UnsafeBufferPointer<Double>]) -> R) -> R {
+        func nest(_ index: Int, _ collected: [UnsafeBufferPointer<Double>]) -> R {
+            guard index < arrays.count else { return body(collected) }
+            return arrays[index].withUnsafeBufferPointer { nest(index + 1, collected + [$0]) }
+        }
+        return nest(0, [])
+    }
+}
+
 /// The rest of the mixture's log density at one point once the continuous axes are summed: the categorical and
 /// discrete axes, axis by axis, dropping kernels that can no longer matter.
 ///
@@ -472,7 +517,7 @@ private struct PointEvaluator {
     let kernelCount: Int
     let ownChoices: UnsafeBufferPointer<Int32>
     let categoricalLogs: [(hit: Double, miss: Double, uniform: Double)]
-    let discrete: [NumericKernels]
+    let discrete: [CellKernels]
 
     /// The running sum of kernel `k` after axis `stage` (categorical axes first, then discrete ones).
     @inline(__always)
@@ -615,7 +660,7 @@ struct NumericKernels: Sendable {
     let sigma: [Double]
     let inverseSigma: [Double]
     /// log(Φ(b) − Φ(a)).
-    private let logMass: [Double]
+    let logMass: [Double]
     /// −log σ − log √(2π) − log(Φ(b) − Φ(a)): the continuous density's constant.
     let logNormaliser: [Double]
 
@@ -731,20 +776,34 @@ struct NumericKernels: Sendable {
     /// log((b − a)·φ(z)) with z the point of [a, b] nearest the centre, relative to the kernel's mass (and ≤ 0).
     @inline(__always)
     func logCellMassBound(kernel k: Int, lower: Double, upper: Double) -> Double {
-        let a = (lower - mu[k]) * inverseSigma[k]
-        let b = (upper - mu[k]) * inverseSigma[k]
-        let nearest = a > 0 ? a : (b < 0 ? b : 0)
-        let bound =
-            Foundation.log((upper - lower) * inverseSigma[k]) - 0.5 * nearest * nearest - TruncatedNormal.logSqrtTwoPi
-            - logMass[k]
-        return Swift.min(bound, 0)
+        Self.logCellMassBound(
+            mu: mu[k], inverseSigma: inverseSigma[k], logMass: logMass[k], lower: lower, upper: upper)
     }
 
     /// log of kernel `kernel`'s probability of the working-space cell [lower, upper], relative to its mass on
     /// the axis.
     func logCellMass(kernel k: Int, lower: Double, upper: Double) -> Double {
-        TruncatedNormal.logGaussMass((lower - mu[k]) * inverseSigma[k], (upper - mu[k]) * inverseSigma[k])
-            - logMass[k]
+        Self.logCellMass(mu: mu[k], inverseSigma: inverseSigma[k], logMass: logMass[k], lower: lower, upper: upper)
+    }
+
+    /// `logCellMassBound` of a kernel with these constants.
+    @inline(__always)
+    static func logCellMassBound(
+        mu: Double, inverseSigma: Double, logMass: Double, lower: Double, upper: Double
+    ) -> Double {
+        let a = (lower - mu) * inverseSigma
+        let b = (upper - mu) * inverseSigma
+        let nearest = a > 0 ? a : (b < 0 ? b : 0)
+        let bound =
+            Foundation.log((upper - lower) * inverseSigma) - 0.5 * nearest * nearest - TruncatedNormal.logSqrtTwoPi
+            - logMass
+        return Swift.min(bound, 0)
+    }
+
+    /// `logCellMass` of a kernel with these constants.
+    @inline(__always)
+    static func logCellMass(mu: Double, inverseSigma: Double, logMass: Double, lower: Double, upper: Double) -> Double {
+        TruncatedNormal.logGaussMass((lower - mu) * inverseSigma, (upper - mu) * inverseSigma) - logMass
     }
 }
 
