@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HPOTraining
 
 struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +20,7 @@ struct ResumeCommand: AsyncParsableCommand {
     @OptionGroup var runOptions: RunOptions
 
     func run() async throws {
+        BLAS.stopHelperThreads()  // as `hpo run` does, before anything else
         try await failing {
             let loaded = try preparedFromStorage(name: name, storage: storageOptions.storage)
             let settings = try runOptions.settings(storage: storageOptions.storage, allowChange: false)

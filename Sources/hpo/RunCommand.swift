@@ -3,6 +3,7 @@ import Foundation
 import HPOCore
 import HPORuntime
 import HPOStorage
+import HPOTraining
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +32,8 @@ struct RunCommand: AsyncParsableCommand {
     var allowChange = false
 
     func run() async throws {
+        // First, before the study is composed: OpenBLAS's idle helper threads spin from the moment it loads.
+        BLAS.stopHelperThreads()
         try await failing {
             let loaded = try loadStudy(path: studyFile, overrides: overrides, configDirectory: configDirectory)
             if printConfig {
