@@ -145,13 +145,21 @@ func askJSON(_ trial: Trial, space: SearchSpace) -> String {
 }
 
 /// The external parameter values as a JSON object, in the space's order (then any others by name).
+/// Written straight from the trial's parameters (`hpo run` logs it for every trial).
 func paramsJSON(_ trial: Trial, space: SearchSpace) -> String {
-    let assignment = trial.assignment
-    var names = space.names.filter { assignment[$0] != nil }
-    names += assignment.values.keys.filter { space[$0] == nil }.sorted()
-    let members = names.compactMap { name -> String? in
-        guard let value = assignment[name] else { return nil }
-        return "\(JSONValue.string(name).jsonText): \(value.json.jsonText)"
+    var text = "{"
+    var written = 0
+    func write(_ name: String) {
+        guard let value = trial.params[name], let distribution = trial.distributions[name] else { return }
+        if written > 0 { text += ", " }
+        text += JSONValue.string(name).jsonText
+        text += ": "
+        text += distribution.externalValue(of: value).json.jsonText
+        written += 1
     }
-    return "{" + members.joined(separator: ", ") + "}"
+    for parameter in space.parameters { write(parameter.name) }
+    if written < trial.params.count {
+        for name in trial.params.keys.sorted() where space[name] == nil { write(name) }
+    }
+    return text + "}"
 }
