@@ -4,13 +4,7 @@ import Foundation
 public enum OptunaDateTime {
     /// `date` as naive UTC text with microseconds, e.g. `2026-11-27 22:27:04.794659`.
     public static func format(_ date: Date) -> String {
-        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
-        var seconds = micros / 1_000_000
-        var fraction = micros % 1_000_000
-        if fraction < 0 {
-            fraction += 1_000_000
-            seconds -= 1
-        }
+        let (seconds, fraction) = wholeSecondsAndMicros(date)
         var days = seconds / 86_400
         var secondOfDay = seconds % 86_400
         if secondOfDay < 0 {
@@ -18,8 +12,44 @@ public enum OptunaDateTime {
             days -= 1
         }
         let (year, month, day) = civilDate(daysSinceEpoch: days)
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + " " + pad(secondOfDay / 3600, 2) + ":"
-            + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2) + "." + pad(fraction, 6)
+        guard (0...9999).contains(year) else {
+            return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + " " + pad(secondOfDay / 3600, 2) + ":"
+                + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2) + "." + pad(fraction, 6)
+        }
+        // The common case, written digit by digit into the 26 bytes of the text (a trial's start and completion
+        // times are formatted in its transactions).
+        return String(unsafeUninitializedCapacity: 26) { text in
+            func put(_ value: Int64, width: Int, at start: Int) {
+                var rest = value
+                for index in stride(from: start + width - 1, through: start, by: -1) {
+                    text[index] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
+                    rest /= 10
+                }
+            }
+            put(year, width: 4, at: 0)
+            put(month, width: 2, at: 5)
+            put(day, width: 2, at: 8)
+            put(secondOfDay / 3600, width: 2, at: 11)
+            put(secondOfDay / 60 % 60, width: 2, at: 14)
+            put(secondOfDay % 60, width: 2, at: 17)
+            put(fraction, width: 6, at: 20)
+            (text[4], text[7], text[10]) = (UInt8(ascii: "-"), UInt8(ascii: "-"), UInt8(ascii: " "))
+            (text[13], text[16], text[19]) = (UInt8(ascii: ":"), UInt8(ascii: ":"), UInt8(ascii: "."))
+            return 26
+        }
+    }
+
+    /// `date` rounded to whole microseconds, as whole seconds since 1970 (rounded down) and the microseconds
+    /// beyond them (0 to 999,999).
+    private static func wholeSecondsAndMicros(_ date: Date) -> (Int64, Int64) {
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        var seconds = micros / 1_000_000
+        var fraction = micros % 1_000_000
+        if fraction < 0 {
+            fraction += 1_000_000
+            seconds -= 1
+        }
+        return (seconds, fraction)
     }
 
     /// Reads `YYYY-MM-DD HH:MM:SS`, with an optional fraction of any length, a `T` instead of the space, and
@@ -79,9 +109,12 @@ public enum OptunaDateTime {
     }
 
     /// `date` cut to whole microseconds, the resolution of the stored text.
+    /// The same date as `parse(format(date))`, computed without the text.
     public static func rounded(_ date: Date) -> Date {
-        guard let result = parse(format(date)) else { return date }
-        return result
+        let (seconds, fraction) = wholeSecondsAndMicros(date)
+        let days = (seconds >= 0 ? seconds : seconds - 86_399) / 86_400
+        guard (0...9999).contains(civilDate(daysSinceEpoch: days).0) else { return parse(format(date)) ?? date }
+        return Date(timeIntervalSince1970: Double(seconds) + Double(fraction) / 1_000_000)
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {

@@ -129,6 +129,24 @@ struct EncodingTests {
         #expect(try JSONValue(parsing: roundTrip.jsonText) == roundTrip)
     }
 
+    @Test func roundedDatesAreTheDatesTheirStoredTextReadsBackAs() throws {
+        var generator = SeededGenerator(seed: 7)
+        var dates = [0, -0.000_000_4, -1.5, 951_782_399.999_999_6, -62_135_596_800.5]
+            .map(Date.init(timeIntervalSince1970:))
+        for _ in 0..<2_000 {
+            dates.append(Date(timeIntervalSince1970: Double.random(in: -4e9...4e9, using: &generator)))
+        }
+        for date in dates {
+            let text = OptunaDateTime.format(date)
+            #expect(text.utf8.count == 26, "\(date.timeIntervalSince1970)")
+            #expect(OptunaDateTime.rounded(date) == OptunaDateTime.parse(text), "\(text)")
+        }
+        // Beyond year 9999 the text has more digits and no stored form: the date is kept as it is.
+        let far = Date(timeIntervalSince1970: 253_402_300_800)
+        #expect(OptunaDateTime.format(far) == "10000-01-01 00:00:00.000000")
+        #expect(OptunaDateTime.rounded(far) == far)
+    }
+
     @Test func formatsAndParsesOptunaDatetimes() throws {
         let date = Date(timeIntervalSince1970: 1_795_818_424.794_659)
         #expect(OptunaDateTime.format(date) == "2026-11-27 22:27:04.794659")
