@@ -7,7 +7,9 @@ extension SQLiteStorage {
 
     public func startTrial(in study: StudyID, _ proposal: NewTrial, budget: Int?) throws -> Trial? {
         let time = OptunaDateTime.rounded(now())
-        return try write { db in try start(in: study, proposal, budget: budget, at: time, db) }
+        return try write { db in
+            try start(in: study, proposal, budget: budget, at: time, Self.startState(in: study, newerThan: nil, db), db)
+        }
     }
 
     public func startTrial(
@@ -15,30 +17,28 @@ extension SQLiteStorage {
     ) throws -> CheckedStart {
         let time = OptunaDateTime.rounded(now())
         return try write { db in
-            let read = try Self.loadTrials(db, .studyAndIDs(study, after: newestKnown, ids: unfinished.map(\.id)))
-            if !read.isEmpty {
-                let known = Dictionary(unfinished.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-                let changed = read.filter { known[$0.id] != $0 }
-                if !changed.isEmpty { return .changed(changed) }
+            let state = try Self.startState(in: study, newerThan: newestKnown, db)
+            // Without unfinished trials known, only a newer trial can make the cache differ from storage.
+            if state.hasNewerTrial || !unfinished.isEmpty {
+                let read = try Self.loadTrials(db, .studyAndIDs(study, after: newestKnown, ids: unfinished.map(\.id)))
+                if !read.isEmpty {
+                    let known = Dictionary(unfinished.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+                    let changed = read.filter { known[$0.id] != $0 }
+                    if !changed.isEmpty { return .changed(changed) }
+                }
             }
-            return try start(in: study, proposal, budget: budget, at: time, db).map(CheckedStart.started) ?? .budgetUsed
+            return try start(in: study, proposal, budget: budget, at: time, state, db).map(CheckedStart.started)
+                ?? .budgetUsed
         }
     }
 
-    /// The start transaction's writes: claims the oldest WAITING trial that may start, else inserts `proposal`.
-    private func start(in study: StudyID, _ proposal: NewTrial, budget: Int?, at time: Date, _ db: Database) throws
-        -> Trial?
-    {
-        try Self.requireSingleObjectiveStudy(study, db)
-        let number = try Self.nextTrialNumber(in: study, db)
-        let underBudget = try budget.map { try Self.budgetedTrialCount(in: study, trials: number, db) < $0 } ?? true
-        let waiting = try Int64.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT t.trial_id FROM trials t WHERE t.study_id = ? AND t.state = 'WAITING' AND (? OR "
-                    + "EXISTS (SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id "
-                    + "AND a.\"key\" = 'failed_trial')) ORDER BY t.trial_id LIMIT 1"),
-            arguments: [study, underBudget])
-        if let waiting {
+    /// The start transaction's writes, after `state` was read in it: claims the oldest WAITING trial that may
+    /// start, else inserts `proposal`.
+    private func start(
+        in study: StudyID, _ proposal: NewTrial, budget: Int?, at time: Date, _ state: StartState, _ db: Database
+    ) throws -> Trial? {
+        let underBudget = budget.map { state.budgetUsed < $0 } ?? true
+        if let waiting = state.waitingToStart(underBudget: underBudget) {
             try db.cachedStatement(
                 sql: "UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?"
             ).execute(arguments: [OptunaDateTime.format(time), waiting])
@@ -48,7 +48,8 @@ extension SQLiteStorage {
         guard underBudget else { return nil }
         var running = proposal
         running.state = .running
-        return try Self.insertTrial(running, in: study, at: time, number: number, texts: distributionTexts, db)
+        return try Self.insertTrial(
+            running, in: study, at: time, number: state.number, texts: distributionTexts, db)
     }
 
     public func budgetedTrialCount(in study: StudyID) throws -> Int {

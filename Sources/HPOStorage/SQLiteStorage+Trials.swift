@@ -35,13 +35,7 @@ extension SQLiteStorage {
             complete.map(OptunaDateTime.format),
         ])
         let id = db.lastInsertedRowID
-        let insertParam = try db.cachedStatement(
-            sql: "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
-                + "VALUES (?, ?, ?, ?)")
-        for name in trial.params.keys.sorted() {
-            guard let value = trial.params[name], let distribution = trial.distributions[name] else { continue }
-            try insertParam.execute(arguments: [id, name, value, texts.json(distribution)])
-        }
+        try insertParams(trial, of: id, texts: texts, db)
         try Self.upsert(trial.userAttributes, into: .trialUser, owner: id, db)
         try Self.upsert(trial.systemAttributes, into: .trialSystem, owner: id, db)
         let insertValue = try db.cachedStatement(
@@ -56,6 +50,33 @@ extension SQLiteStorage {
             distributions: trial.distributions.filter { trial.params[$0.key] != nil },
             intermediateValues: trial.intermediateValues, datetimeStart: start, datetimeComplete: complete,
             userAttributes: trial.userAttributes, systemAttributes: trial.systemAttributes)
+    }
+
+    /// The trial's parameter rows, in name order, with one statement per `paramRowsPerStatement` rows (a row per
+    /// statement costs SQLite a statement's setup per parameter).
+    private static func insertParams(_ trial: NewTrial, of id: TrialID, texts: DistributionTexts, _ db: Database)
+        throws
+    {
+        var rows: [(any DatabaseValueConvertible)?] = []
+        for name in trial.params.keys.sorted() {
+            guard let value = trial.params[name], let distribution = trial.distributions[name] else { continue }
+            rows += [id, name, value, texts.json(distribution)]
+        }
+        var start = 0
+        while start < rows.count {
+            let end = min(rows.count, start + 4 * paramRowsPerStatement)
+            try db.cachedStatement(sql: paramInsertTexts[(end - start) / 4]).execute(
+                arguments: StatementArguments(rows[start..<end]))
+            start = end
+        }
+    }
+
+    static let paramRowsPerStatement = 32
+
+    /// `INSERT INTO trial_params ...` of 0 to `paramRowsPerStatement` rows (the first is unused).
+    static let paramInsertTexts: [String] = (0...paramRowsPerStatement).map { count in
+        "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES "
+            + Array(repeating: "(?, ?, ?, ?)", count: count).joined(separator: ", ")
     }
 
     public func claimWaitingTrial(in study: StudyID) throws -> Trial? {
@@ -129,18 +150,31 @@ extension SQLiteStorage {
             at: OptunaDateTime.format(now()), readBack: returning)
     }
 
-    /// The finish transaction itself, at the stored completion time `time`.
+    /// The finish transaction itself, at the stored completion time `time`. With the trial's `number` known (a
+    /// held trial) and the final state valid, the update itself checks that the trial is RUNNING (it changes no row
+    /// otherwise), so the transaction reads nothing first.
     private func finish(
-        _ trial: TrialID, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
-        systemAttributes: [String: JSONValue], at time: String, readBack: Bool
+        _ trial: TrialID, number known: Int? = nil, state: TrialState, value: Double?,
+        userAttributes: [String: JSONValue], systemAttributes: [String: JSONValue], at time: String, readBack: Bool
     ) throws -> Trial? {
-        try write { db in
-            let (current, number) = try Self.trialState(trial, db)
-            guard current == .running else { throw StorageError.trialNotRunning(number: number, state: current) }
-            try StorageRules.checkFinish(number: number, state: state, value: value)
-            try db.cachedStatement(
-                sql: "UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ? AND state = 'RUNNING'"
-            ).execute(arguments: [state.rawValue, time, trial])
+        let valid = known.map { number in
+            (try? StorageRules.checkFinish(number: number, state: state, value: value)) != nil
+        }
+        return try write { db in
+            let update = try db.cachedStatement(
+                sql: "UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ? AND state = 'RUNNING'")
+            if valid == true {
+                try update.execute(arguments: [state.rawValue, time, trial])
+                if db.changesCount == 0 {
+                    let (current, number) = try Self.trialState(trial, db)
+                    throw StorageError.trialNotRunning(number: number, state: current)
+                }
+            } else {
+                let (current, number) = try Self.trialState(trial, db)
+                guard current == .running else { throw StorageError.trialNotRunning(number: number, state: current) }
+                try StorageRules.checkFinish(number: number, state: state, value: value)
+                try update.execute(arguments: [state.rawValue, time, trial])
+            }
             // A FAIL trial has no value row (as in Optuna); a PRUNED one keeps its value.
             if let value, !value.isNaN, state != .fail {
                 let (stored, type) = StoredValueType.encode(value)
@@ -162,8 +196,8 @@ extension SQLiteStorage {
     ) throws -> Trial {
         let time = OptunaDateTime.rounded(now())
         _ = try finish(
-            held.id, state: state, value: value, userAttributes: userAttributes, systemAttributes: systemAttributes,
-            at: OptunaDateTime.format(time), readBack: false)
+            held.id, number: held.number, state: state, value: value, userAttributes: userAttributes,
+            systemAttributes: systemAttributes, at: OptunaDateTime.format(time), readBack: false)
         var finished = held
         finished.state = state
         finished.datetimeComplete = time

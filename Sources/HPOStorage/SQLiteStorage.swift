@@ -224,9 +224,12 @@ public struct SQLiteStorage: StudyStorage, HeldTrialFinishing, CheckedStarting {
                     sql: "SELECT s.study_name, (SELECT COUNT(*) FROM study_directions d WHERE d.study_id = s.study_id) "
                         + "FROM studies s WHERE s.study_id = ?"), arguments: [study])
         else { throw StorageError.studyNotFound("with id \(study)") }
-        let objectives: Int = row[1] ?? 0
+        try checkSingleObjective(name: row[0] ?? "", objectives: row[1] ?? 0)
+    }
+
+    /// `incompatibleSchema` for a study with several objectives.
+    static func checkSingleObjective(name: String, objectives: Int) throws {
         if objectives > 1 {
-            let name: String = row[0] ?? ""
             throw StorageError.incompatibleSchema(
                 "study '\(name)' has \(objectives) objectives; hpo optimizes studies with one objective")
         }

@@ -74,13 +74,18 @@ struct RunPathStorageTests {
         }
     }
 
+    /// Two connections on one new file (the second as another process's) and a study created through the first.
+    func twoConnections(in folder: URL) throws -> (SQLiteStorage, other: SQLiteStorage, StudyRecord) {
+        let path = folder.appendingPathComponent("study.db").path
+        let storage = try SQLiteStorage(path: path)
+        let other = try SQLiteStorage(path: path)
+        return (storage, other, try storage.createStudy(name: "checked", direction: .minimize, systemAttributes: [:]))
+    }
+
     @Test func aCheckedStartWritesOnlyWhenTheCallersTrialsAreCurrent() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("study.db").path
-        let storage = try SQLiteStorage(path: path)
-        let other = try SQLiteStorage(path: path)  // another process's connection
-        let study = try storage.createStudy(name: "checked", direction: .minimize, systemAttributes: [:])
+        let (storage, other, study) = try twoConnections(in: folder)
         let proposal = NewTrial(state: .running, params: ["x": 0.5], distributions: ["x": distribution])
         // The caller's copy of a trial it started is exactly what is stored: the next start needs no re-read.
         let first = try running(storage, in: study.id, x: 1)
@@ -141,6 +146,69 @@ struct RunPathStorageTests {
             }
             #expect(try storage.budgetedTrialCount(in: study.id) == countedByHand(storage, study.id))
             #expect(try storage.budgetedTrialCount(in: other.id) == countedByHand(storage, other.id))
+            for id in [study.id, other.id] { try expectStartStateAsCountedByHand(storage, id) }
+        }
+    }
+
+    /// What a start transaction reads in one statement, against the same found from every trial of the study.
+    func expectStartStateAsCountedByHand(_ storage: SQLiteStorage, _ study: StudyID) throws {
+        let trials = try storage.trials(in: study, states: nil)
+        let waiting = trials.filter { $0.state == .waiting }.sorted { $0.id < $1.id }
+        let newest = trials.map(\.id).max() ?? -1
+        let state = try storage.read { db in try SQLiteStorage.startState(in: study, newerThan: newest - 1, db) }
+        #expect(state.number == trials.count)
+        #expect(state.budgetUsed == (try countedByHand(storage, study)))
+        #expect(state.oldestWaiting == waiting.first?.id)
+        #expect(state.oldestWaitingRetry == waiting.first { $0.retriedTrialNumber != nil }?.id)
+        #expect(state.hasNewerTrial == !trials.isEmpty)
+        let none = try storage.read { db in try SQLiteStorage.startState(in: study, newerThan: newest, db) }
+        #expect(!none.hasNewerTrial)
+    }
+
+    @Test func aCheckedStartWithNoUnfinishedTrialSeesANewerTrialOfItsStudyAndNoOther() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (storage, other, study) = try twoConnections(in: folder)
+        let elsewhere = try storage.createStudy(name: "elsewhere", direction: .minimize, systemAttributes: [:])
+        let proposal = NewTrial(state: .running, params: ["x": 0.5], distributions: ["x": distribution])
+        let first = try running(storage, in: study.id, x: 1)
+        try storage.finishTrial(first.id, state: .complete, value: 1, userAttributes: [:])
+        // Another study's newer trial changes nothing the caller holds: the trial starts.
+        _ = try running(other, in: elsewhere.id, x: 2)
+        let started = try storage.startTrial(in: study.id, proposal, budget: nil, newestKnown: first.id, unfinished: [])
+        guard case .started(let second) = started else {
+            Issue.record("expected a start, got \(started)")
+            return
+        }
+        try storage.finishTrial(second.id, state: .complete, value: 2, userAttributes: [:])
+        // A trial of the study that another connection started and finished meanwhile is news: nothing is written.
+        let theirs = try running(other, in: study.id, x: 3)
+        try other.finishTrial(theirs.id, state: .complete, value: 3, userAttributes: [:])
+        let count = try storage.countTrials(in: study.id, states: nil)
+        let stale = try storage.startTrial(in: study.id, proposal, budget: nil, newestKnown: second.id, unfinished: [])
+        #expect(stale == .changed([try #require(try storage.trial(theirs.id))]))
+        #expect(try storage.countTrials(in: study.id, states: nil) == count)
+    }
+
+    @Test func aTrialWithMoreParametersThanOneStatementWritesKeepsEveryOne() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let storage = try SQLiteStorage(path: folder.appendingPathComponent("study.db").path)
+        let study = try storage.createStudy(name: "wide", direction: .minimize, systemAttributes: [:])
+        for count in [1, SQLiteStorage.paramRowsPerStatement, 2 * SQLiteStorage.paramRowsPerStatement + 5] {
+            var params: [String: Double] = [:]
+            var distributions: [String: Distribution] = [:]
+            for index in 0..<count {
+                params["p\(index)"] = index.isMultiple(of: 2) ? Double(index) / 100 : Double(index)
+                distributions["p\(index)"] =
+                    index.isMultiple(of: 2) ? distribution : .int(IntDistribution(low: 0, high: index + 1))
+            }
+            let trial = try #require(
+                try storage.startTrial(
+                    in: study.id, NewTrial(state: .running, params: params, distributions: distributions), budget: nil))
+            let stored = try #require(try storage.trial(trial.id))
+            #expect(stored.params == params)
+            #expect(stored.distributions == distributions)
         }
     }
 
