@@ -11,6 +11,8 @@
 #   BENCH_DIR=folder  where the database files go (default: a new folder under the system temp dir, on disk here)
 #   BENCH_STRACE=1    also count fsync/fdatasync/pwrite64 system calls per trial (needs strace)
 #   SKIP_OPTUNA=1     leave Optuna out
+#   RUNS=n            run hpo n times per sampler (default 1) and print the run with the median wall time (the
+#                     machine's other work moves single runs a lot); Optuna runs once
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -63,10 +65,14 @@ run_hpo() {
 
 per_trial_ms() { awk -v s="$1" -v n="$trials" 'BEGIN { printf "%.3f", 1000 * s / n }'; }
 
+runs=${RUNS:-1}
 echo "hpo run, $trials trivial trials, 10 parameters, SQLite on disk ($filesystem), 1 worker; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+[ "$runs" -gt 1 ] && echo "  (each hpo line: the run with the median wall time of $runs)"
 declare -A wall cpu
 for sampler in tpe random; do
-    read -r w u s <<<"$(run_hpo "$sampler")"
+    results=()
+    for ((run = 0; run < runs; run++)); do results+=("$(run_hpo "$sampler")"); done
+    read -r w u s <<<"$(printf '%s\n' "${results[@]}" | sort -n -k1,1 | sed -n "$(((runs + 1) / 2))p")"
     wall[$sampler]=$w
     cpu[$sampler]=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
     completed=$(grep -c ' COMPLETE ' "$dir/run-$sampler.log" || true)
@@ -114,6 +120,7 @@ EOF
         "$oversion" "$owall" "$(per_trial_ms "$owall")" "$ocpu"
     awk -v o="$owall" -v h="${wall[tpe]}" -v oc="$ocpu" -v hc="${cpu[tpe]}" \
         'BEGIN { printf "  ratio (optuna / hpo, TPE): wall %.0fx, CPU %.0fx\n", o / h, oc / hc }'
+    echo "  load at the end $(cut -d' ' -f1 /proc/loadavg)"
 elif [ "${SKIP_OPTUNA:-0}" = 1 ]; then
     echo "  (Optuna left out: SKIP_OPTUNA=1)"
 else
