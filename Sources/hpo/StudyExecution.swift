@@ -106,6 +106,7 @@ func executeStudy(_ loaded: PreparedStudy, settings: RunSettings) async throws {
     }
     defer { signals.cancel() }
     let summary = try await runner.run(pool: pool) { event in progress.handle(event) }
+    (storage as? SQLiteStorage)?.compactLog()
     progress.finish()
     print(summaryText(summary, space: loaded.spec.space))
 }

@@ -190,6 +190,27 @@ struct RunPathStorageTests {
         #expect(try storage.countTrials(in: study.id, states: nil) == count)
     }
 
+    @Test func compactingTheLogEmptiesItAndKeepsEveryCommittedTrial() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("study.db").path
+        let storage = try SQLiteStorage(path: path)
+        let study = try storage.createStudy(name: "log", direction: .minimize, systemAttributes: [:])
+        for index in 0..<50 {
+            let trial = try running(storage, in: study.id, x: Double(index) / 50)
+            try storage.finishTrial(trial.id, state: .complete, value: Double(index), userAttributes: [:])
+        }
+        func logSize() throws -> Int {
+            try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? -1
+        }
+        #expect(try logSize() > 0)
+        storage.compactLog()
+        #expect(try logSize() == 0)
+        let reopened = try SQLiteStorage(path: path)
+        let trials = try reopened.trials(in: study.id, states: [.complete])
+        #expect(trials.map(\.value) == (0..<50).map { Double($0) })
+    }
+
     @Test func aTrialWithMoreParametersThanOneStatementWritesKeepsEveryOne() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
