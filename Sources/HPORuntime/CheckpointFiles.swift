@@ -93,10 +93,6 @@ public final class RetryChainCheckpoints: CheckpointStore {
 extension StudySession {
     /// The number of the first attempt of trial `number` (itself unless it is a retry).
     func chainNumber(of number: Int) -> Int {
-        let trials = history.trials
-        if trials.indices.contains(number), trials[number].number == number {
-            return trials[number].retriedTrialNumber ?? number
-        }
-        return trials.first { $0.number == number }?.retriedTrialNumber ?? number
+        cache.row(number: number)?.retriedTrialNumber ?? number
     }
 }

@@ -10,9 +10,11 @@ import Synchronization
 /// finished trial, not by whole trials with their attributes and every intermediate value.
 final class StudyCache: Sendable {
     private struct State {
-        /// Every trial of the study in number order (numbers are dense, so a trial's number is normally its
-        /// position); finished ones in their kept form, except the best one.
+        /// The trials of the study in number order: the unfinished ones, and the finished ones whose state the
+        /// study's components read (`TrialRetention.keepsRow`), in their kept form, except the best one.
         var ordered: [Trial] = []
+        /// Finished trials without a row in `ordered` (counted, not kept).
+        var unkept = 0
         /// Unfinished trials: id → number.
         var unfinished: [TrialID: Int] = [:]
         var maxID: TrialID = -1
@@ -56,13 +58,15 @@ final class StudyCache: Sendable {
             var dirtyOrder = false
             let formerBest = state.best
             for trial in trials {
+                if trial.state.isFinished, !retention.keepsRow(trial.state) {
+                    Self.finishWithoutRow(trial, in: &state, direction: direction)
+                    continue
+                }
                 let row: Trial
                 if trial.state.isFinished {
                     row = retention.kept(trial, distributions: &state.distributions)
                     state.unfinished.removeValue(forKey: trial.id)
-                    state.recent.removeAll { $0.id == trial.id }
-                    state.recent.append(trial)
-                    if state.recent.count > Self.recentCapacity { state.recent.removeFirst() }
+                    Self.remember(trial, in: &state)
                 } else {
                     row = trial
                     state.unfinished[trial.id] = trial.number
@@ -76,15 +80,7 @@ final class StudyCache: Sendable {
                 }
                 state.maxID = max(state.maxID, trial.id)
                 Self.count(trial, into: &state, sign: 1)
-                if trial.state == .complete, let value = trial.value {
-                    if let best = state.best, let bestValue = best.value,
-                        !direction.isBetter(value, than: bestValue)
-                            && !(value == bestValue && trial.number < best.number)
-                    {
-                        continue
-                    }
-                    state.best = trial
-                }
+                Self.considerForBest(trial, in: &state, direction: direction)
             }
             if dirtyOrder { state.ordered.sort { $0.number < $1.number } }
             // The best trial is kept whole; the one it replaced goes back to its kept form.
@@ -99,6 +95,43 @@ final class StudyCache: Sendable {
                 }
             }
         }
+    }
+
+    /// A finished trial whose state no component reads: counted (and considered for the best trial and the recent
+    /// ones), with no row; the row it had while unfinished goes. A finished trial seen before (its id is not
+    /// above the newest one read and it is not unfinished) is already counted.
+    private static func finishWithoutRow(_ trial: Trial, in state: inout State, direction: StudyDirection) {
+        if let number = state.unfinished.removeValue(forKey: trial.id) {
+            if let index = position(of: trial.id, number: number, in: state) {
+                count(state.ordered[index], into: &state, sign: -1)
+                state.ordered.remove(at: index)
+            }
+        } else if trial.id <= state.maxID {
+            return
+        }
+        remember(trial, in: &state)
+        state.unkept += 1
+        state.maxID = max(state.maxID, trial.id)
+        count(trial, into: &state, sign: 1)
+        considerForBest(trial, in: &state, direction: direction)
+    }
+
+    /// Keeps a finished trial whole among the last few (`trial(_:)` returns it to whoever finished it).
+    private static func remember(_ trial: Trial, in state: inout State) {
+        state.recent.removeAll { $0.id == trial.id }
+        state.recent.append(trial)
+        if state.recent.count > recentCapacity { state.recent.removeFirst() }
+    }
+
+    /// Makes a COMPLETE `trial` the best one if its value is better (ties: the lower number).
+    private static func considerForBest(_ trial: Trial, in state: inout State, direction: StudyDirection) {
+        guard trial.state == .complete, let value = trial.value else { return }
+        if let best = state.best, let bestValue = best.value,
+            !direction.isBetter(value, than: bestValue) && !(value == bestValue && trial.number < best.number)
+        {
+            return
+        }
+        state.best = trial
     }
 
     /// Where the trial `id` (numbered `number`) is in `ordered`: at its number, as a rule.
@@ -173,17 +206,26 @@ final class StudyCache: Sendable {
         }
     }
 
-    /// The trial numbered `number` as cached (finished trials in their kept form), if the cache has it.
+    /// The trial numbered `number` as cached (finished trials in their kept form), if the cache has a row for it.
     func row(number: Int) -> Trial? {
         state.withLock { state in
-            if state.ordered.indices.contains(number), state.ordered[number].number == number {
-                return state.ordered[number]
+            let ordered = state.ordered
+            if ordered.indices.contains(number), ordered[number].number == number { return ordered[number] }
+            var low = 0
+            var high = ordered.count
+            while low < high {
+                let middle = (low + high) / 2
+                if ordered[middle].number < number { low = middle + 1 } else { high = middle }
             }
-            return state.ordered.first { $0.number == number }
+            return ordered.indices.contains(low) && ordered[low].number == number ? ordered[low] : nil
         }
     }
 
-    /// Every trial of the study in number order; finished trials (other than the best) in their kept form.
+    /// How many trials the study has (rows and finished trials without one): the next trial's number.
+    var trialCount: Int { state.withLock { $0.ordered.count + $0.unkept } }
+
+    /// The trials the study's components read, in number order: every unfinished trial and the finished ones
+    /// whose state they read (`TrialRetention.keepsRow`), in their kept form (the best one whole).
     var history: TrialHistory {
         TrialHistory(direction: direction, trials: state.withLock { $0.ordered })
     }

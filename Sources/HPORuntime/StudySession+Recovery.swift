@@ -131,9 +131,13 @@ extension StudySession {
     }
 
     /// How long the study has had at least one trial running (the union of its trials' running intervals), up
-    /// to `now`: what `timeout_scope: study` measures.
+    /// to `now`: what `timeout_scope: study` measures. A study with that scope keeps every trial's times in its
+    /// cache (`TrialRetention`); any other reads them from storage (the cache as a fallback).
     public func runningTime(now: Date) -> TimeInterval {
-        let intervals = cache.history.trials.compactMap { trial -> (Date, Date)? in
+        let trials =
+            cache.retention.keepsEveryRow
+            ? cache.history.trials : (try? storage.trials(in: study.id, states: nil)) ?? cache.history.trials
+        let intervals = trials.compactMap { trial -> (Date, Date)? in
             guard let start = trial.datetimeStart else { return nil }
             let end = trial.datetimeComplete ?? (trial.state == .running ? now : start)
             return (start, max(start, end))

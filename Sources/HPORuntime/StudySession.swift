@@ -61,11 +61,14 @@ public final class StudySession: Sendable {
         self.sampler = Components.sampler(for: spec.sampler)
         self.scheduler = Components.scheduler(for: spec.scheduler)
         self.cache = StudyCache(
-            direction: spec.direction, retention: TrialRetention(sampler: spec.sampler, scheduler: spec.scheduler))
+            direction: spec.direction,
+            retention: TrialRetention(
+                sampler: spec.sampler, scheduler: spec.scheduler, timeoutScope: spec.budget.timeoutScope))
         try cache.refresh(from: storage, study: record.id)
     }
 
-    /// The trials of the study as last read.
+    /// The trials of the study as last read that its sampler and scheduler read: every unfinished trial and the
+    /// finished ones in the states they read, in a compact form (see `TrialRetention`); storage has every trial.
     public var history: TrialHistory { cache.history }
 
     /// The best COMPLETE trial as last read (`history.bestTrial`, kept up to date rather than searched for).
@@ -109,7 +112,7 @@ public final class StudySession: Sendable {
     /// process) decorrelates processes that propose from the same history at the same moment.
     func propose(salt: UInt64) throws -> NewTrial {
         let history = cache.history
-        let number = history.trials.count
+        let number = cache.trialCount
         var generator = SeededGenerator(seed: seed ^ salt, trialNumber: number)
         let assignment = try sampler.suggest(
             trialNumber: number, in: spec.space, history: history, using: &generator)

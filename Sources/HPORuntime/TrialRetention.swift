@@ -14,7 +14,14 @@ import HPOCore
 ///   steps);
 /// - the scheduler's system attributes, for ASHA and Hyperband (`completed_rung_<i>`, resolved resources).
 /// User attributes, the fail reason, the worker identity and the remote heartbeat mark are never kept.
+///
+/// A finished trial in a state nothing reads keeps no row at all, only its count (`rowStates`): with the random
+/// sampler, which reads no history, the percentile (median) scheduler reads COMPLETE trials only, and no scheduler
+/// reads none. TPE, ASHA and Hyperband read trials of every finished state, and `timeout_scope: study` reads every
+/// trial's start and completion times, so their studies keep a row for each.
 struct TrialRetention: Sendable, Hashable {
+    /// The finished states whose trials keep a row in the study's history.
+    var rowStates: Set<TrialState>
     var params: Bool
     var allIntermediateValuesOfComplete: Bool
     /// The states whose trials keep their last intermediate value.
@@ -23,16 +30,18 @@ struct TrialRetention: Sendable, Hashable {
 
     /// Keeps every field of every trial (no slimming).
     static let whole = TrialRetention(
-        params: true, allIntermediateValuesOfComplete: true, lastIntermediateValue: [.complete, .pruned, .fail],
+        rowStates: [.complete, .pruned, .fail], params: true, allIntermediateValuesOfComplete: true,
+        lastIntermediateValue: [.complete, .pruned, .fail],
         schedulerAttributes: true, keepsWhole: true)
 
     /// True for `whole`: finished trials are kept as they are.
     let keepsWhole: Bool
 
     init(
-        params: Bool, allIntermediateValuesOfComplete: Bool, lastIntermediateValue: Set<TrialState>,
-        schedulerAttributes: Bool, keepsWhole: Bool = false
+        rowStates: Set<TrialState>, params: Bool, allIntermediateValuesOfComplete: Bool,
+        lastIntermediateValue: Set<TrialState>, schedulerAttributes: Bool, keepsWhole: Bool = false
     ) {
+        self.rowStates = rowStates
         self.params = params
         self.allIntermediateValuesOfComplete = allIntermediateValuesOfComplete
         self.lastIntermediateValue = lastIntermediateValue
@@ -40,8 +49,14 @@ struct TrialRetention: Sendable, Hashable {
         self.keepsWhole = keepsWhole
     }
 
-    /// What the components of a study read.
-    init(sampler: SamplerSpec, scheduler: SchedulerSpec) {
+    /// Whether a finished trial in `state` keeps a row.
+    func keepsRow(_ state: TrialState) -> Bool { rowStates.contains(state) }
+
+    /// Whether every trial keeps a row.
+    var keepsEveryRow: Bool { rowStates.isSuperset(of: [.complete, .pruned, .fail]) }
+
+    /// What the components of a study read (and, with `timeout_scope: study`, the runtime: every trial's times).
+    init(sampler: SamplerSpec, scheduler: SchedulerSpec, timeoutScope: TimeoutScope = .run) {
         let modelsParameters: Bool
         switch sampler.kind {
         case .random: modelsParameters = false
@@ -57,8 +72,11 @@ struct TrialRetention: Sendable, Hashable {
         var last: Set<TrialState> = []
         if modelsParameters { last.insert(.pruned) }
         if ladder { last.insert(.complete) }
+        var rows: Set<TrialState> = allOfComplete ? [.complete] : []
+        if modelsParameters || ladder || timeoutScope == .study { rows = [.complete, .pruned, .fail] }
         self.init(
-            params: modelsParameters, allIntermediateValuesOfComplete: allOfComplete, lastIntermediateValue: last,
+            rowStates: rows, params: modelsParameters, allIntermediateValuesOfComplete: allOfComplete,
+            lastIntermediateValue: last,
             schedulerAttributes: ladder)
     }
 

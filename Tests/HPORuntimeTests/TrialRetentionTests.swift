@@ -15,10 +15,14 @@ struct TrialRetentionTests {
         ParameterSpec(name: "layers", distribution: .int(IntDistribution(low: 1, high: 4))),
     ])
 
-    func spec(_ sampler: SamplerSpec.Kind, _ scheduler: SchedulerSpec, seed: UInt64) -> StudySpec {
-        StudySpec(
+    func spec(
+        _ sampler: SamplerSpec.Kind, _ scheduler: SchedulerSpec, seed: UInt64, timeoutScope: TimeoutScope = .run
+    ) -> StudySpec {
+        var budget = Budget()
+        budget.timeoutScope = timeoutScope
+        return StudySpec(
             name: "retention", direction: .minimize, sampler: SamplerSpec(kind: sampler, seed: seed),
-            scheduler: scheduler, budget: Budget(), space: Self.space)
+            scheduler: scheduler, budget: budget, space: Self.space)
     }
 
     static func tpe(startup: Int) -> SamplerSpec.Kind {
@@ -44,10 +48,11 @@ struct TrialRetentionTests {
     /// history), checking each proposal and decision against the sampler and scheduler given the whole stored
     /// history; returns the session and its storage.
     func runStudy(
-        _ sampler: SamplerSpec.Kind, _ scheduler: SchedulerSpec, seed: UInt64, trials: Int = 40
+        _ sampler: SamplerSpec.Kind, _ scheduler: SchedulerSpec, seed: UInt64, trials: Int = 40,
+        timeoutScope: TimeoutScope = .run
     ) throws -> (StudySession, InMemoryStorage) {
         let storage = InMemoryStorage()
-        let spec = spec(sampler, scheduler, seed: seed)
+        let spec = spec(sampler, scheduler, seed: seed, timeoutScope: timeoutScope)
         let session = try StudySession(spec: spec, storage: storage)
         let referenceScheduler = makeScheduler(scheduler)
         var outcomes = SeededGenerator(seed: seed &+ 99)
@@ -108,15 +113,18 @@ struct TrialRetentionTests {
     }
 
     @Test(arguments: [1, 2, 3] as [UInt64])
-    func randomSamplerWithMedianKeepsOnlyTheCompleteTrialsIntermediateValues(seed: UInt64) throws {
-        let (session, storage) = try runStudy(.random, Self.median(startup: 3), seed: seed)
-        let stored = try storage.trials(in: session.study.id, states: nil)
+    func randomSamplerWithMedianKeepsOnlyTheCompleteTrialsWithTheirIntermediateValues(seed: UInt64) throws {
+        let (session, storage) = try runStudy(.random, Self.median(startup: 3), seed: seed, trials: 120)
+        let all = try storage.trials(in: session.study.id, states: nil)
+        // PRUNED and FAIL trials keep no row: the median scheduler reads COMPLETE trials only.
+        let stored = all.filter { $0.state == .complete }
         let history = session.history.trials
         #expect(history.map(\.id) == stored.map(\.id))
         #expect(history.map(\.state) == stored.map(\.state))
         #expect(history.map(\.value) == stored.map(\.value))
+        #expect(session.trialsCounted == all.count)
         let best = try #require(TrialHistory(direction: .minimize, trials: stored).bestTrial)
-        #expect(stored.contains { $0.state == .pruned } && stored.contains { $0.state == .fail })
+        #expect(all.contains { $0.state == .pruned } && all.contains { $0.state == .fail })
         for (kept, whole) in zip(history, stored) {
             if kept.id == best.id {
                 #expect(kept == whole, "the best trial is kept whole")
@@ -125,9 +133,31 @@ struct TrialRetentionTests {
             #expect(kept.params.isEmpty && kept.distributions.isEmpty)
             #expect(kept.userAttributes.isEmpty && kept.systemAttributes.isEmpty)
             #expect(kept.datetimeStart == whole.datetimeStart && kept.datetimeComplete == whole.datetimeComplete)
-            #expect(kept.intermediateValues == (whole.state == .complete ? whole.intermediateValues : [:]))
+            #expect(kept.intermediateValues == whole.intermediateValues)
         }
         #expect(session.history.bestTrial == best)
+        #expect(session.bestTrial == best)
+    }
+
+    @Test(arguments: [1, 2] as [UInt64])
+    func randomSamplerWithoutSchedulerKeepsNoFinishedTrial(seed: UInt64) throws {
+        let (session, storage) = try runStudy(.random, .none, seed: seed, trials: 60)
+        let all = try storage.trials(in: session.study.id, states: nil)
+        #expect(all.count == 60 && all.allSatisfy(\.state.isFinished))
+        #expect(session.history.trials.isEmpty)
+        #expect(session.trialsCounted == 60)
+        #expect(session.bestTrial == TrialHistory(direction: .minimize, trials: all).bestTrial)
+        // The next trial still gets the next number (and the proposal the whole history gives, as `runStudy`
+        // checked for every trial).
+        #expect(try session.ask().number == 60)
+    }
+
+    @Test func studyTimeoutScopeKeepsARowForEveryTrial() throws {
+        let (session, storage) = try runStudy(.random, .none, seed: 3, trials: 20, timeoutScope: .study)
+        let stored = try storage.trials(in: session.study.id, states: nil)
+        #expect(session.history.trials.map(\.id) == stored.map(\.id))
+        #expect(session.history.trials.map(\.datetimeComplete) == stored.map(\.datetimeComplete))
+        #expect(session.history.trials.map(\.datetimeStart) == stored.map(\.datetimeStart))
     }
 
     @Test(arguments: [1, 2] as [UInt64])
@@ -178,10 +208,26 @@ struct TrialRetentionTests {
         try session.refresh()
         #expect(session.history.trials.first?.userAttributes == ["owner": .string("other")])
         #expect(try session.report(trial: trial.id, step: 0, value: 1) == .continue)
-        try other.tell(trial: trial.id, state: .pruned, value: nil)
+        try other.tell(trial: trial.id, state: .complete, value: 1)
         try session.refresh()
-        let kept = try #require(session.history.trials.first)
-        #expect(kept.state == .pruned && kept.value == 1)
-        #expect(kept.userAttributes.isEmpty && kept.intermediateValues.isEmpty)
+        // The best trial is kept whole; a worse COMPLETE one in its kept form (its values, not its attributes).
+        #expect(session.history.trials.first == (try storage.trial(trial.id)))
+        let worse = try other.ask()
+        try storage.setTrialUserAttributes(["owner": .string("other")], of: worse.id)
+        #expect(try session.report(trial: worse.id, step: 0, value: 2) == .continue)
+        try other.tell(trial: worse.id, state: .complete, value: 2)
+        try session.refresh()
+        let kept = try #require(session.history.trials.last)
+        #expect(kept.id == worse.id && kept.state == .complete && kept.value == 2)
+        #expect(kept.userAttributes.isEmpty && kept.intermediateValues == [0: 2])
+        // A PRUNED trial of the other process leaves no row once it is read finished, only its count.
+        let second = try other.ask()
+        try session.refresh()
+        #expect(session.history.trials.map(\.id) == [trial.id, worse.id, second.id])
+        try other.tell(trial: second.id, state: .pruned, value: nil)
+        try session.refresh()
+        #expect(session.history.trials.map(\.id) == [trial.id, worse.id])
+        #expect(session.trialsCounted == 3)
+        #expect(try session.ask().number == 3)
     }
 }
