@@ -318,3 +318,46 @@ private func record(_ assignment: Assignment, number: Int, value: Double, space:
         }
     }
 }
+
+@Suite struct TPEGoodKernelCacheTests {
+    @Test func goodKernelsKeptInTheCacheEqualKernelsBuiltFromTheObservations() throws {
+        // l's kernels are kept in the study cache and updated as the good set changes; on every ask they must be
+        // the kernels built from the good observations alone, bit for bit, whichever bandwidth floor is asked for.
+        let space = TPESamplerTests.mixedSpace
+        let assignments = try TPESamplerTests.run(TPESampler(), space: space, count: 160, seed: 8)
+        var trials: [Trial] = []
+        var cache = TPEStudyCache()
+        var compared = 0
+        for (number, assignment) in assignments.enumerated() {
+            trials.append(
+                record(assignment, number: number, value: TPESamplerTests.mixedObjective(assignment), space: space))
+            cache.synchronise(with: TrialHistory(direction: .minimize, trials: trials), parameters: space.parameters)
+            let split = TPESplit(cache: cache, excluding: number + 1, includeRunning: true)
+            for (p, axis) in cache.axes.enumerated() {
+                guard case .numeric(let numeric) = axis else { continue }
+                let column = cache.values[p]
+                let rows = column.indices.filter { split.isUsable[$0] && !column[$0].isNaN }
+                let below = rows.filter { split.isBelow[$0] }
+                let above = rows.filter { !split.isBelow[$0] }
+                var settings = ParzenSettings()
+                // Adaptive floors (half the rows) on some asks, the observation count on others.
+                if number % 3 != 0 { settings.clipCount = rows.count / 2 }
+                let isBelow = column.indices.map { below.contains($0) }
+                let isAbove = column.indices.map { above.contains($0) }
+                let kept = cache.numericKernels(
+                    parameter: p, axis: numeric, members: below, isMember: isBelow, settings: settings, good: true)
+                _ = cache.numericKernels(
+                    parameter: p, axis: numeric, members: above, isMember: isAbove, settings: ParzenSettings())
+                let built = NumericKernels(axis: numeric, observations: below.map { column[$0] }, settings: settings)
+                #expect(kept.mu == built.mu, "trial \(number), parameter \(p)")
+                #expect(kept.sigma == built.sigma, "trial \(number), parameter \(p)")
+                #expect(kept.inverseSigma == built.inverseSigma, "trial \(number), parameter \(p)")
+                #expect(kept.logMass == built.logMass, "trial \(number), parameter \(p)")
+                #expect(kept.logNormaliser == built.logNormaliser, "trial \(number), parameter \(p)")
+                compared += 1
+            }
+        }
+        #expect(compared > 500)
+        #expect(cache.kernelUpdates > 100)
+    }
+}

@@ -360,9 +360,11 @@ struct ParzenEstimator: Sendable {
                         memo.withUnsafeMutableBufferPointer { memo in
                             // An empty array still has a base address (of shared storage): no memo then.
                             let memoBase = memo.isEmpty ? nil : memo.baseAddress
+                            // One list of memo rows, rewritten for each point (no allocation per point).
+                            var memoRows = [UnsafeMutablePointer<Double>?](repeating: nil, count: memoOffsets.count)
                             for j in 0..<count {
-                                let memoRows = memoOffsets.indices.map { d in
-                                    memoBase.map { $0 + memoOffsets[d] + cellSlots[d][j] * kernelCount }
+                                for d in memoOffsets.indices {
+                                    memoRows[d] = memoBase.map { $0 + memoOffsets[d] + cellSlots[d][j] * kernelCount }
                                 }
                                 result[j] = evaluator.logDensity(
                                     choices: choices[j], cells: cells[j], cellMemo: memoRows,

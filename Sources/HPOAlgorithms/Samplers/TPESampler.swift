@@ -180,6 +180,7 @@ public final class TPESampler: Sampler {
         var below: [Int] = []
         var above: [Int] = []
         var isAbove = [Bool](repeating: false, count: cache.count)
+        var isBelow = [Bool](repeating: false, count: cache.count)
         var groupMask: UInt64 = 0
         if cache.hasMasks { for p in group { groupMask |= 1 << UInt64(p) } }
         let presence = cache.presence
@@ -191,6 +192,7 @@ public final class TPESampler: Sampler {
             }
             if split.isBelow[position] {
                 below.append(position)
+                isBelow[position] = true
             } else {
                 above.append(position)
                 isAbove[position] = true
@@ -204,28 +206,37 @@ public final class TPESampler: Sampler {
             let evidence = below.reduce(0) { $0 + split.evidence[$1] } + above.reduce(0) { $0 + split.evidence[$1] }
             goodSettings.clipCount = Int(evidence.rounded(.down)) / 2
         }
-        let good = ParzenEstimator(
-            domains: domains, observations: group.map { p in below.map { values[p][$0] } },
-            observationWeights: Self.weights(of: below, split), settings: goodSettings)
-        var prepared: [ParzenEstimator.PreparedAxis] = []
-        for (axis, p) in group.enumerated() {
-            switch domains[axis] {
-            case .numeric(let numeric):
-                prepared.append(
-                    .numeric(
-                        cache.numericKernels(
-                            parameter: p, axis: numeric, members: above, isMember: isAbove, settings: settings)))
-            case .categorical(let choiceCount):
-                prepared.append(
-                    .categorical(
-                        CategoricalKernels(
-                            choiceCount: choiceCount, observations: above.map { values[p][$0] },
-                            priorWeight: settings.priorWeight)))
+        // l's and g's kernels on numerical axes come from the cache, which updates each set from its previous
+        // members: the same kernels as built from the observations.
+        func kernels(of members: [Int], isMember: [Bool], settings: ParzenSettings, good: Bool)
+            -> [ParzenEstimator.PreparedAxis]
+        {
+            var prepared: [ParzenEstimator.PreparedAxis] = []
+            prepared.reserveCapacity(group.count)
+            for (axis, p) in group.enumerated() {
+                switch domains[axis] {
+                case .numeric(let numeric):
+                    prepared.append(
+                        .numeric(
+                            cache.numericKernels(
+                                parameter: p, axis: numeric, members: members, isMember: isMember, settings: settings,
+                                good: good)))
+                case .categorical(let choiceCount):
+                    prepared.append(
+                        .categorical(
+                            CategoricalKernels(
+                                choiceCount: choiceCount, observations: members.map { values[p][$0] },
+                                priorWeight: settings.priorWeight)))
+                }
             }
+            return prepared
         }
+        let good = ParzenEstimator(
+            domains: domains, prepared: kernels(of: below, isMember: isBelow, settings: goodSettings, good: true),
+            observationWeights: Self.weights(of: below, split), settings: goodSettings)
         let bad = ParzenEstimator(
-            domains: domains, prepared: prepared, observationWeights: Self.weights(of: above, split),
-            settings: settings
+            domains: domains, prepared: kernels(of: above, isMember: isAbove, settings: settings, good: false),
+            observationWeights: Self.weights(of: above, split), settings: settings
         ).mergingIdenticalKernels()
         let candidates = good.sample(count: Swift.max(1, options.nEICandidates), using: &generator)
         let goodDensity = good.logDensity(of: candidates, scratch: &cache.scratch)

@@ -71,8 +71,9 @@ struct TPEStudyCache: Sendable {
     private var unsettled: [Int] = []
     /// Counts the rows read again after they changed; kernels built before a change are not extended after it.
     private var generation = 0
-    /// The last member lists compared and their difference.
+    /// The last member lists compared and their difference, for g's kernels and for l's.
     private var lastDifference: (old: [Int], new: [Int], result: (removed: [Int], inserted: [Int])?)?
+    private var lastGoodDifference: (old: [Int], new: [Int], result: (removed: [Int], inserted: [Int])?)?
     /// How many times kernels were updated in place rather than rebuilt (for tests).
     private(set) var kernelUpdates = 0
     /// Per row, when the space has at most 64 parameters: bit p set when the row holds a value of parameter p
@@ -98,6 +99,8 @@ struct TPEStudyCache: Sendable {
     /// Per parameter: the arrays of the last kernels built for it, rewritten in place by the next ask (the
     /// estimators of an ask are gone by then, so no copy is made).
     private var kernelBuffers: [KernelBuffers] = []
+    /// The same for the kernels of l(x) (the below rows), kept apart so that l and g are both updated in place.
+    private var goodKernelBuffers: [KernelBuffers] = []
     private var slots: [Int] = []
 
     private struct KernelBuffers: Sendable {
@@ -136,6 +139,7 @@ struct TPEStudyCache: Sendable {
             massValue = Array(repeating: [], count: parameters.count)
             massNormaliser = Array(repeating: [], count: parameters.count)
             kernelBuffers = Array(repeating: KernelBuffers(), count: parameters.count)
+            goodKernelBuffers = kernelBuffers
         }
         let known = count
         // Finished trials never change, so only the rows of unfinished ones are read again (when they changed).
@@ -292,13 +296,15 @@ struct TPEStudyCache: Sendable {
 
     /// Truncated-normal kernels on numerical parameter `p` for the rows `members` (positions in trial order),
     /// with the neighbour-distance bandwidths computed from the cached sorted order; `isMember` marks the same
-    /// rows. The log masses of unchanged bandwidths are reused.
+    /// rows. The log masses of unchanged bandwidths are reused. `good` picks the kernels kept for l(x) (the below
+    /// rows) rather than those kept for g(x): each is updated from its own previous members.
     mutating func numericKernels(
-        parameter p: Int, axis: NumericAxis, members: [Int], isMember: [Bool], settings: ParzenSettings
+        parameter p: Int, axis: NumericAxis, members: [Int], isMember: [Bool], settings: ParzenSettings,
+        good: Bool = false
     ) -> NumericKernels {
         let count = members.count
         var buffers = KernelBuffers()
-        swap(&buffers, &kernelBuffers[p])
+        if good { swap(&buffers, &goodKernelBuffers[p]) } else { swap(&buffers, &kernelBuffers[p]) }
         let width = axis.upper - axis.lower
         let clipCount = settings.clipCount ?? count
         let minimum = settings.considerMagicClip ? width / Double(Swift.min(100, clipCount + 2)) : 1e-12
@@ -310,7 +316,7 @@ struct TPEStudyCache: Sendable {
             buffers.generation == generation && buffers.minimum == minimum
                 && buffers.considerEndpoints == settings.considerEndpoints && previous.count >= 2 && count >= 2
                 && buffers.mu.count == previous.count + 1
-            ? difference(from: previous, to: members) : nil
+            ? difference(from: previous, to: members, good: good) : nil
         if let changes {
             kernelUpdates += 1
             updateKernels(
@@ -328,7 +334,7 @@ struct TPEStudyCache: Sendable {
         let kernels = NumericKernels(
             axis: axis, mu: buffers.mu, sigma: buffers.sigma, inverseSigma: buffers.inverseSigma,
             logMass: buffers.logMass, logNormaliser: buffers.logNormaliser)
-        swap(&buffers, &kernelBuffers[p])
+        if good { swap(&buffers, &goodKernelBuffers[p]) } else { swap(&buffers, &kernelBuffers[p]) }
         return kernels
     }
 
@@ -385,14 +391,17 @@ struct TPEStudyCache: Sendable {
 
     /// `difference(from:to:limit:)` with the incremental limit, computed once for the parameters of a group:
     /// they share the same member arrays (the memo keeps both arrays, so equal storage means equal contents).
-    private mutating func difference(from old: [Int], to new: [Int]) -> (removed: [Int], inserted: [Int])? {
+    private mutating func difference(from old: [Int], to new: [Int], good: Bool) -> (removed: [Int], inserted: [Int])? {
         func sameStorage(_ a: [Int], _ b: [Int]) -> Bool {
             a.count == b.count
                 && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
         }
-        if let memo = lastDifference, sameStorage(memo.old, old), sameStorage(memo.new, new) { return memo.result }
+        if let memo = good ? lastGoodDifference : lastDifference, sameStorage(memo.old, old), sameStorage(memo.new, new)
+        {
+            return memo.result
+        }
         let result = Self.difference(from: old, to: new, limit: Self.incrementalLimit)
-        lastDifference = (old, new, result)
+        if good { lastGoodDifference = (old, new, result) } else { lastDifference = (old, new, result) }
         return result
     }
 
@@ -427,14 +436,23 @@ struct TPEStudyCache: Sendable {
         _ buffers: inout KernelBuffers, parameter p: Int, axis: NumericAxis, members: [Int],
         changes: (removed: [Int], inserted: [Int]), minimum: Double, considerEndpoints: Bool
     ) {
-        let arrays = [\KernelBuffers.mu, \.sigma, \.inverseSigma, \.logMass, \.logNormaliser]
-        for array in arrays { buffers[keyPath: array].removeLast() }  // the prior kernel
+        // The five constant arrays are edited one by one (no key paths: applying one costs a retain, a release and
+        // a generic access per call).
+        buffers.mu.removeLast()  // the prior kernel
+        buffers.sigma.removeLast()
+        buffers.inverseSigma.removeLast()
+        buffers.logMass.removeLast()
+        buffers.logNormaliser.removeLast()
         let column = working[p]
         var current = buffers.members
         for position in changes.removed.reversed() {
             let k = Self.index(of: position, inSorted: current)
             current.remove(at: k)
-            for array in arrays { buffers[keyPath: array].remove(at: k) }
+            buffers.mu.remove(at: k)
+            buffers.sigma.remove(at: k)
+            buffers.inverseSigma.remove(at: k)
+            buffers.logMass.remove(at: k)
+            buffers.logNormaliser.remove(at: k)
             let rank = insertionIndex(of: position, in: buffers.ordered) { column[$0] }
             buffers.ordered.remove(at: rank)
         }
@@ -442,23 +460,32 @@ struct TPEStudyCache: Sendable {
             let k = Self.index(of: position, inSorted: current)
             current.insert(position, at: k)
             buffers.mu.insert(column[position], at: k)
-            for array in arrays.dropFirst() { buffers[keyPath: array].insert(0, at: k) }
+            buffers.sigma.insert(0, at: k)
+            buffers.inverseSigma.insert(0, at: k)
+            buffers.logMass.insert(0, at: k)
+            buffers.logNormaliser.insert(0, at: k)
             let rank = insertionIndex(of: position, in: buffers.ordered) { column[$0] }
             buffers.ordered.insert(position, at: rank)
         }
-        for array in arrays { buffers[keyPath: array].append(0) }  // the prior's slot
+        buffers.mu.append(0)  // the prior's slot
+        buffers.sigma.append(0)
+        buffers.inverseSigma.append(0)
+        buffers.logMass.append(0)
+        buffers.logNormaliser.append(0)
         let count = members.count
-        var affected = Set<Int>()
+        // The ranks whose bandwidth may have changed, each once and in increasing order (a few: a short list).
+        var affected: [Int] = []
         for position in changes.inserted {
             let rank = insertionIndex(of: position, in: buffers.ordered) { column[$0] }
-            for neighbour in Swift.max(0, rank - 1)...Swift.min(count - 1, rank + 1) { affected.insert(neighbour) }
+            affected.append(contentsOf: Swift.max(0, rank - 1)...Swift.min(count - 1, rank + 1))
         }
         for position in changes.removed {
             // The rank the removed row would take: the members on either side of the gap it left.
             let rank = insertionIndex(of: position, in: buffers.ordered) { column[$0] }
-            for neighbour in Swift.max(0, rank - 1)...Swift.min(count - 1, rank) { affected.insert(neighbour) }
+            affected.append(contentsOf: Swift.max(0, rank - 1)...Swift.min(count - 1, rank))
         }
-        for rank in affected.sorted() {
+        affected.sort()
+        for (index, rank) in affected.enumerated() where index == 0 || affected[index - 1] != rank {
             let position = buffers.ordered[rank]
             let raw = column.withUnsafeBufferPointer { column in
                 buffers.ordered.withUnsafeBufferPointer { ordered in
@@ -492,9 +519,11 @@ struct TPEStudyCache: Sendable {
         let count = members.count
         let kernelCount = count + 1
         // Every element is written below, so the arrays are only resized (their storage is reused across asks).
-        for array in [\KernelBuffers.mu, \.sigma, \.inverseSigma, \.logMass, \.logNormaliser] {
-            Self.resize(&buffers[keyPath: array], to: kernelCount)
-        }
+        Self.resize(&buffers.mu, to: kernelCount)
+        Self.resize(&buffers.sigma, to: kernelCount)
+        Self.resize(&buffers.inverseSigma, to: kernelCount)
+        Self.resize(&buffers.logMass, to: kernelCount)
+        Self.resize(&buffers.logNormaliser, to: kernelCount)
         buffers.ordered.removeAll(keepingCapacity: true)
         for position in sortedRows[p] where isMember[position] { buffers.ordered.append(position) }
         if slots.count < self.count { slots = [Int](repeating: 0, count: self.count) }
