@@ -81,10 +81,15 @@ public struct SQLiteStorage: StudyStorage, HeldTrialFinishing, CheckedStarting {
     static let checkpointPages = 4_000
 
     /// Copies the write-ahead log into the file and empties the log file (a run calls it when it ends, so that the
-    /// log does not keep its largest size on disk). Best effort: while another process reads an older snapshot,
-    /// the log stays as it is.
+    /// log does not keep its largest size on disk). Best effort and without waiting: while another connection
+    /// writes or reads from the log, the log stays as it is (a run ending beside others never waits for them).
     public func compactLog() {
-        _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        let timeout = Int(options.busyTimeout * 1000)
+        _ = try? pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA busy_timeout = 0")
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = \(timeout)") }
+            try db.checkpoint(.truncate)
+        }
     }
 
     // MARK: Transactions
