@@ -186,7 +186,18 @@ struct ParzenEstimator: Sendable {
             return ParzenEstimator(
                 domains: domains, prepared: [.numeric(numeric.selecting(keep))], mixtureWeights: merged)
         case .categorical(let categorical):
-            merge { KernelKey(first: Double(categorical.choices[$0]), second: 0) }
+            // Kernels are keyed by their choice (−1 for the prior): a table indexed by choice + 1, no hashing.
+            var slot = [Int](repeating: -1, count: categorical.choiceCount + 1)
+            for k in 0..<kernelCount {
+                let key = categorical.choices[k] + 1
+                if key >= 0 && key < slot.count && slot[key] >= 0 {
+                    merged[slot[key]] += weights[k]
+                } else {
+                    if key >= 0 && key < slot.count { slot[key] = keep.count }
+                    keep.append(k)
+                    merged.append(weights[k])
+                }
+            }
             return ParzenEstimator(
                 domains: domains, prepared: [.categorical(categorical.selecting(keep))], mixtureWeights: merged)
         }

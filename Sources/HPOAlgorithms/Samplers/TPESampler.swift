@@ -248,7 +248,17 @@ public final class TPESampler: Sampler {
     /// The kernel weights of the rows `members` (in row order): the age weights, times the split's factors.
     static func weights(of members: [Int], _ split: TPESplit) -> [Double] {
         var weights = defaultTPEWeights(members.count)
-        for (index, position) in members.enumerated() { weights[index] *= split.weights[position] }
+        // Through buffers (indexing the arrays checks bounds and uniqueness at every element); `members` are rows
+        // of the split.
+        weights.withUnsafeMutableBufferPointer { weights in
+            split.weights.withUnsafeBufferPointer { factors in
+                members.withUnsafeBufferPointer { members in
+                    for index in 0..<Swift.min(weights.count, members.count) {
+                        weights[index] *= factors[members[index]]
+                    }
+                }
+            }
+        }
         return weights
     }
 
