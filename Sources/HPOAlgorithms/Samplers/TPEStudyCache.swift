@@ -390,14 +390,16 @@ struct TPEStudyCache: Sendable {
     static let incrementalLimit = 8
 
     /// `difference(from:to:limit:)` with the incremental limit, computed once for the parameters of a group:
-    /// they share the same member arrays (the memo keeps both arrays, so equal storage means equal contents).
+    /// they share the same member arrays (the memo keeps both arrays, so equal storage means equal contents), and
+    /// once for parameters sampled one by one whose member lists are equal (univariate mode: separate arrays with
+    /// the same rows, compared at a fraction of the merge's cost).
     private mutating func difference(from old: [Int], to new: [Int], good: Bool) -> (removed: [Int], inserted: [Int])? {
-        func sameStorage(_ a: [Int], _ b: [Int]) -> Bool {
+        func same(_ a: [Int], _ b: [Int]) -> Bool {
             a.count == b.count
-                && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
+                && (a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
+                    || a == b)
         }
-        if let memo = good ? lastGoodDifference : lastDifference, sameStorage(memo.old, old), sameStorage(memo.new, new)
-        {
+        if let memo = good ? lastGoodDifference : lastDifference, same(memo.old, old), same(memo.new, new) {
             return memo.result
         }
         let result = Self.difference(from: old, to: new, limit: Self.incrementalLimit)
