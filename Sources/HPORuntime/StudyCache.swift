@@ -15,6 +15,8 @@ final class StudyCache: Sendable {
         var ordered: [Trial] = []
         /// Finished trials without a row in `ordered` (counted, not kept).
         var unkept = 0
+        /// The numbers of the trials read so far, in any state.
+        var seen = SeenNumbers()
         /// Unfinished trials: id → number.
         var unfinished: [TrialID: Int] = [:]
         var maxID: TrialID = -1
@@ -58,8 +60,16 @@ final class StudyCache: Sendable {
             var dirtyOrder = false
             let formerBest = state.best
             for trial in trials {
+                // An unfinished form of a trial already seen finished is stale (a refresh read it before a
+                // concurrent tell finished it): finished states are final, so it is ignored rather than bringing
+                // back a RUNNING trial that is over.
+                if !trial.state.isFinished, state.seen.contains(trial.number), state.unfinished[trial.id] == nil {
+                    continue
+                }
+                let seenBefore = state.seen.contains(trial.number)
+                state.seen.insert(trial.number)
                 if trial.state.isFinished, !retention.keepsRow(trial.state) {
-                    Self.finishWithoutRow(trial, in: &state, direction: direction)
+                    Self.finishWithoutRow(trial, in: &state, direction: direction, seenBefore: seenBefore)
                     continue
                 }
                 let row: Trial
@@ -98,15 +108,17 @@ final class StudyCache: Sendable {
     }
 
     /// A finished trial whose state no component reads: counted (and considered for the best trial and the recent
-    /// ones), with no row; the row it had while unfinished goes. A finished trial seen before (its id is not
-    /// above the newest one read and it is not unfinished) is already counted.
-    private static func finishWithoutRow(_ trial: Trial, in state: inout State, direction: StudyDirection) {
+    /// ones), with no row; the row it had while unfinished goes. A finished trial read before (seen, and not
+    /// unfinished) is already counted. `seen` already holds the trial's number.
+    private static func finishWithoutRow(
+        _ trial: Trial, in state: inout State, direction: StudyDirection, seenBefore: Bool
+    ) {
         if let number = state.unfinished.removeValue(forKey: trial.id) {
             if let index = position(of: trial.id, number: number, in: state) {
                 count(state.ordered[index], into: &state, sign: -1)
                 state.ordered.remove(at: index)
             }
-        } else if trial.id <= state.maxID {
+        } else if seenBefore {
             return
         }
         remember(trial, in: &state)
@@ -228,5 +240,24 @@ final class StudyCache: Sendable {
     /// whose state they read (`TrialRetention.keepsRow`), in their kept form (the best one whole).
     var history: TrialHistory {
         TrialHistory(direction: direction, trials: state.withLock { $0.ordered })
+    }
+}
+
+/// A set of trial numbers read, for numbers that are dense: those below `below` all, and the few above it that
+/// came out of order (concurrent asks apply their trials in any order). Its size stays that of the disorder.
+struct SeenNumbers: Sendable {
+    private(set) var below = 0
+    private var above: Set<Int> = []
+
+    func contains(_ number: Int) -> Bool { number < below || above.contains(number) }
+
+    mutating func insert(_ number: Int) {
+        guard number >= below else { return }
+        guard number == below else {
+            above.insert(number)
+            return
+        }
+        below += 1
+        while above.remove(below) != nil { below += 1 }
     }
 }
