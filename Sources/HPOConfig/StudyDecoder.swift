@@ -238,7 +238,8 @@ struct StudyDecoder {
         default: seconds = nil
         }
         guard let seconds, seconds > 0 else {
-            throw section.error(key, "must be \(DurationParser.expectation) (got \(node.kindDescription))")
+            throw section.error(
+                key, "must be \(DurationParser.expectation), greater than 0 (got \(node.kindDescription))")
         }
         return seconds
     }

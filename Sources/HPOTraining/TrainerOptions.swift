@@ -90,16 +90,7 @@ struct TrainerOptions {
     }
 
     static func parseDuration(_ text: String) -> Double? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ms", 0.001), ("us", 0.000_001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
-            guard let number = Double(trimmed.dropLast(suffix.count)), number.isFinite, number >= 0 else {
-                return nil
-            }
-            return number * scale
-        }
-        guard let number = Double(trimmed), number.isFinite, number >= 0 else { return nil }
-        return number
+        DurationParser.seconds(in: text)
     }
 
     private static func describeBounds(_ minimum: Int, _ maximum: Int) -> String {

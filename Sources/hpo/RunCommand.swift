@@ -64,46 +64,14 @@ func summaryText(_ summary: RunSummary, space: SearchSpace) -> String {
 
 func parseDurationOption(_ text: String) throws -> Double {
     guard let seconds = parseDuration(text) else {
-        throw CommandError("--timeout: '\(text)' is not a duration; expected e.g. 90s, 30m, 2h or 1h30m")
+        throw CommandError("--timeout: '\(text)' is not a duration; expected \(DurationParser.expectation)")
     }
     return seconds
 }
 
-/// `90`, `90s`, `30m`, `2h`, `1h30m`, `500ms` → seconds.
+/// `90`, `90s`, `30m`, `2h`, `1h30m`, `500ms` → seconds: the syntax of durations in study files.
 func parseDuration(_ text: String) -> Double? {
-    let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-    if let plain = Double(trimmed) { return plain >= 0 ? plain : nil }
-    var total = 0.0
-    var number = ""
-    var index = trimmed.startIndex
-    var sawUnit = false
-    while index < trimmed.endIndex {
-        let character = trimmed[index]
-        if character.isNumber || character == "." {
-            number.append(character)
-            index = trimmed.index(after: index)
-            continue
-        }
-        var unit = ""
-        while index < trimmed.endIndex, trimmed[index].isLetter {
-            unit.append(trimmed[index])
-            index = trimmed.index(after: index)
-        }
-        guard let value = Double(number) else { return nil }
-        let scale: Double
-        switch unit {
-        case "ms": scale = 0.001
-        case "s": scale = 1
-        case "m": scale = 60
-        case "h": scale = 3600
-        case "d": scale = 86400
-        default: return nil
-        }
-        total += value * scale
-        number = ""
-        sawUnit = true
-    }
-    return sawUnit && number.isEmpty ? total : nil
+    DurationParser.seconds(in: text)
 }
 
 func formatDuration(_ seconds: TimeInterval) -> String {

@@ -140,7 +140,7 @@ struct StudyLoaderTests {
 
     @Test(arguments: [
         ("90s", 90.0), ("30m", 1800), ("2h", 7200), ("1h30m", 5400), ("1d", 86400), ("1.5h", 5400), ("2m30s", 150),
-        ("45", 45),
+        ("45", 45), ("500ms", 0.5), ("1s500ms", 1.5), ("1M30S", 90),
     ])
     func readsTimeoutDurations(text: String, seconds: Double) throws {
         let yaml =
@@ -148,7 +148,7 @@ struct StudyLoaderTests {
         #expect(try load(yaml).spec.budget.timeout == seconds)
     }
 
-    @Test(arguments: ["30s1m", "1h1h", "m", "1x", "-5s"])
+    @Test(arguments: ["30s1m", "1h1h", "m", "1x", "-5s", "1ms1s", "5mss", "ms5"])
     func rejectsMalformedDurations(text: String) {
         #expect(DurationParser.seconds(in: text) == nil)
     }
@@ -382,7 +382,7 @@ struct StudyLoaderTests {
         ),
         (
             "name: t\ndirection: minimize\nbudget: {timeout: 10 minutes}\nspace: {x: {type: float, low: 0, high: 1}}",
-            "studies/x.yaml: budget.timeout: must be a duration such as 90s, 30m, 2h or 1h30m, or a number of seconds, "
+            "studies/x.yaml: budget.timeout: must be a duration such as 90s, 30m, 2h, 1h30m or 500ms, or a number of seconds, "
                 + "greater than 0 (got the string \"10 minutes\")"
         ),
         (
