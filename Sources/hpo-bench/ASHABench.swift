@@ -39,7 +39,7 @@ public enum ASHABenchmark {
         /// Largest allowed share of the no-pruning run's steps.
         public var stepShare = 0.40
         /// Which comparisons to run and print, in this order.
-        public var variants: [Variant] = [.sameTrials, .equalCompute, .sameConfigurations]
+        public var variants: [Variant] = [.sameTrials, .equalCompute, .sameConfigurations, .control]
 
         public init() {}
     }
@@ -54,7 +54,14 @@ public enum ASHABenchmark {
         /// The no-pruning run's configurations, in its order, under the scheduler (no sampler): what the scheduler
         /// alone loses, apart from how the sampler reacts to pruned trials.
         case sameConfigurations
+        /// No early stopping against no early stopping with another sampler seed (and other noise): how often a
+        /// method exactly as good lands within the tolerance by chance, the resolution of the per-seed test. Judged
+        /// on the gap only.
+        case control
     }
+
+    /// The seed of the control run for `seed`.
+    static func controlSeed(_ seed: UInt64) -> UInt64 { seed &+ 1_000_003 }
 
     /// What one study run spent and found.
     public struct RunSummary: Sendable {
@@ -74,14 +81,15 @@ public enum ASHABenchmark {
         usage: hpo-bench asha [--seeds N | --seeds A-B] [--trials N] [--steps N] [--noise X] [--dims D]
                               [--min-resource N] [--reduction-factor N] [--scheduler asha|hyperband|median]
                               [--sampler tpe|random] [--pruned-trials RULE,...]
-                              [--same-trials | --equal-compute | --same-configurations]
+                              [--same-trials | --equal-compute | --same-configurations | --control]
                               [--no-adaptive] [--summary]
-        Runs the curve objective with and without early stopping for seeds 1...N (or A...B) and prints three
+        Runs the curve objective with and without early stopping for seeds 1...N (or A...B) and prints four
         comparisons: the scheduler with as many trials as the no-pruning run (--same-trials: only this one),
         the scheduler asking trials until it has spent 40 % of the no-pruning run's steps (--equal-compute:
-        only this one), and the scheduler on the no-pruning run's configurations, without a sampler
-        (--same-configurations: only this one). --pruned-trials compares TPE's rules for pruned trials
-        (default: the sampler's default; names: default, \(TPEPrunedTrials.allCases.map(\.rawValue).joined(separator: ", "))).
+        only this one), the scheduler on the no-pruning run's configurations, without a sampler
+        (--same-configurations: only this one), and the no-pruning run against itself with another seed
+        (--control: only this one; how often an equally good method passes by chance). --pruned-trials
+        compares TPE's rules for pruned trials (default: the sampler's default; names: default, \(TPEPrunedTrials.allCases.map(\.rawValue).joined(separator: ", "))).
         --no-adaptive runs TPE as Optuna 5.0 does. --summary prints one line per rule and comparison.
         The exit status is 0 when every seed meets the targets of the first comparison printed.
         """
@@ -174,6 +182,7 @@ public enum ASHABenchmark {
             case "--equal-compute": configuration.variants = [.equalCompute]
             case "--same-trials": configuration.variants = [.sameTrials]
             case "--same-configurations": configuration.variants = [.sameConfigurations]
+            case "--control": configuration.variants = [.control]
             case "--sampler":
                 guard let name = remaining.popFirst(), ["tpe", "random"].contains(name) else {
                     throw BenchArgumentError(description: "--sampler must be tpe or random")
@@ -210,7 +219,7 @@ public enum ASHABenchmark {
             switch variant {
             case .sameTrials, .sameConfigurations:
                 return gap <= configuration.qualityTolerance && stepShare <= configuration.stepShare
-            case .equalCompute: return gap <= configuration.qualityTolerance
+            case .equalCompute, .control: return gap <= configuration.qualityTolerance
             }
         }
     }
@@ -228,6 +237,8 @@ public enum ASHABenchmark {
         case .sameConfigurations:
             asha = try runStudy(
                 scheduler: scheduler(configuration), seed: seed, configuration, replaying: full.assignments)
+        case .control:
+            asha = try runStudy(scheduler: FIFOScheduler(), seed: controlSeed(seed), configuration)
         }
         return Comparison(seed: seed, variant: variant, full: full, asha: asha)
     }
@@ -398,6 +409,9 @@ public enum ASHABenchmark {
                 case .sameTrials: return "; same trials: \(label) runs as many trials as the no-pruning run"
                 case .sameConfigurations:
                     return "; same configurations: \(label) runs the no-pruning run's configurations, no sampler"
+                case .control:
+                    return "; control: the second column is no pruning again, with sampler seed + 1,000,003 and "
+                        + "other noise (how often an equally good method passes; ok: gap only)"
                 }
             }()
     }
@@ -421,7 +435,8 @@ public enum ASHABenchmark {
             + String(format: "%.1f %%", meanShare * 100)
             + "; \(passed)/\(rows.count) seeds within \(Int(configuration.qualityTolerance * 100)) % of the "
             + "no-pruning best"
-            + (variant != .equalCompute ? " using <= \(Int(configuration.stepShare * 100)) % of its steps" : "")
+            + (variant == .sameTrials || variant == .sameConfigurations
+                ? " using <= \(Int(configuration.stepShare * 100)) % of its steps" : "")
             + "; true value within \(Int(configuration.qualityTolerance * 100)) % on \(trueWithin)/\(rows.count)"
     }
 
