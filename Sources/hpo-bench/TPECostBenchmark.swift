@@ -15,8 +15,11 @@ import HPOCore
 enum TPECostBenchmark {
     static let usage = """
         usage: hpo-bench tpe [--sizes 100,1000,10000] [--repeats N] [--adaptive true|false] [--cold true|false]
-                             [--modes multivariate,univariate]
+                             [--modes multivariate,univariate] [--history random|tpe]
           prints the median time of one ask at each number of completed trials
+          --history tpe: the completed trials are TPE's own proposals on the sphere (sum of the squares of the
+          numerical parameters), as in a real run, where the candidates and g's kernels gather in the good region
+          (default: random proposals of the benchmark's objective)
         """
 
     struct Configuration {
@@ -25,6 +28,8 @@ enum TPECostBenchmark {
         var adaptive = true
         var cold = true
         var modes = [true, false]
+        /// Whether the completed trials are TPE's own proposals on the sphere rather than random ones.
+        var tpeHistory = false
     }
 
     static func main(arguments: [String]) -> Int32 {
@@ -78,6 +83,12 @@ enum TPECostBenchmark {
                     throw BenchUsageError("--modes: expected multivariate and/or univariate, got '\(text)'")
                 }
                 configuration.modes = names.map { $0 == "multivariate" }
+            case "--history":
+                let text = try value(flag)
+                guard text == "random" || text == "tpe" else {
+                    throw BenchUsageError("--history: expected random or tpe, got '\(text)'")
+                }
+                configuration.tpeHistory = text == "tpe"
             case "--help", "-h":
                 throw BenchUsageError(usage)
             default:
@@ -126,17 +137,44 @@ enum TPECostBenchmark {
         }
     }
 
-    static func trial(number: Int, assignment: Assignment) -> Trial {
+    /// The sum of the squares of the numerical parameters (the objective of a sphere run of the space).
+    static func sphere(_ assignment: Assignment) -> Double {
+        var sum = 0.0
+        for i in 0..<8 {
+            let x = assignment.double("x\(i)") ?? 0
+            sum += x * x
+        }
+        let units = assignment.double("units") ?? 1
+        return sum + units * units
+    }
+
+    /// `count` completed trials proposed by `sampler` itself, valued by the sphere.
+    static func tpeHistory(count: Int, sampler: TPESampler, seed: UInt64) -> [Trial] {
+        var trials: [Trial] = []
+        for number in 0..<count {
+            var generator = SeededGenerator(seed: seed, trialNumber: number)
+            let history = TrialHistory(direction: .minimize, trials: trials)
+            let assignment =
+                (try? sampler.suggest(trialNumber: number, in: space, history: history, using: &generator))
+                ?? Assignment()
+            trials.append(trial(number: number, assignment: assignment, sphere: true))
+        }
+        return trials
+    }
+
+    static func trial(number: Int, assignment: Assignment, sphere useSphere: Bool = false) -> Trial {
         let stored = space.internalParameters(of: assignment)
         return Trial(
-            id: TrialID(number + 1), number: number, state: .complete, value: objective(assignment),
-            params: stored.params, distributions: stored.distributions)
+            id: TrialID(number + 1), number: number, state: .complete,
+            value: useSphere ? sphere(assignment) : objective(assignment), params: stored.params,
+            distributions: stored.distributions)
     }
 
     static func run(_ configuration: Configuration) {
         print(
             "TPE: time of one ask (median over \(configuration.repeats) asks), 10 parameters, adaptive: "
-                + "\(configuration.adaptive)")
+                + "\(configuration.adaptive)"
+                + (configuration.tpeHistory ? ", history: TPE's own proposals on the sphere" : ""))
         let names = configuration.modes.map { $0 ? "multivariate" : "univariate" }
         print("completed" + names.map { "  \($0) warm  \($0) cold" }.joined())
         var digests: [String] = []
@@ -149,7 +187,7 @@ enum TPECostBenchmark {
                 options.adaptive = configuration.adaptive
                 let timing = measure(
                     size: size, options: options, repeats: configuration.repeats, cold: configuration.cold,
-                    digest: &digest)
+                    tpeHistory: configuration.tpeHistory, digest: &digest)
                 let width = multivariate ? 14 : 12
                 cells.append(String(format: "%\(width).3f ms", timing.warm * 1000))
                 cells.append(String(format: "%\(width).3f ms", timing.cold * 1000))
@@ -178,10 +216,11 @@ enum TPECostBenchmark {
 
     /// Median seconds of a warm ask (the sampler has seen the study up to the previous trial) and of a cold one.
     static func measure(
-        size: Int, options: TPEOptions, repeats: Int, cold measureCold: Bool, digest: inout ProposalDigest
+        size: Int, options: TPEOptions, repeats: Int, cold measureCold: Bool, tpeHistory useTPE: Bool = false,
+        digest: inout ProposalDigest
     ) -> (warm: Double, cold: Double) {
-        var trials = history(count: size, seed: 1)
         let sampler = TPESampler(options: options)
+        var trials = useTPE ? tpeHistory(count: size, sampler: sampler, seed: 1) : history(count: size, seed: 1)
         var warm: [Double] = []
         var cold: [Double] = []
         // Brings the sampler's cache up to the study first, as a runner that has been proposing does.
@@ -206,7 +245,7 @@ enum TPECostBenchmark {
                 _ = try? fresh.suggest(trialNumber: number, in: space, history: history, using: &again)
                 cold.append(Double(threadCPUNanoseconds() - coldStart) / 1e9)
             }
-            trials.append(trial(number: number, assignment: assignment))
+            trials.append(trial(number: number, assignment: assignment, sphere: useTPE))
         }
         return (median(warm), median(cold))
     }
