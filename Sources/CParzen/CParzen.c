@@ -77,12 +77,23 @@ static inline __attribute__((always_inline)) size_t sparse_axes(const cparzen_ke
     return n;
 }
 
-/// Writes the kept kernels' sums into `row` and their indices to `kept`.
+/// The kept kernel with the largest sum so far (the first on ties); kernel −1 while none is kept.
+typedef struct {
+    int64_t kernel;
+    double sum;
+} best_kept;
+
+/// Writes the kept kernels' sums into `row` and their indices to `kept`, and updates `best` with them (they come in
+/// increasing kernel order).
 static inline __attribute__((always_inline)) size_t emit(const int32_t *idx, const double *val, size_t n, double *row,
-                                                         int32_t *kept) {
+                                                         int32_t *kept, best_kept *best) {
     for (size_t i = 0; i < n; i++) {
         row[idx[i]] = val[i];
         kept[i] = idx[i];
+        if (best->kernel < 0 || val[i] > best->sum) {
+            best->kernel = idx[i];
+            best->sum = val[i];
+        }
     }
     return n;
 }
@@ -168,7 +179,7 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
         }                                                                                                              \
         size_t n = compact(bits, sums, k0, idx, val);                                                                  \
         n = sparse_axes(kernels, point, c, cutoff, idx, val, n);                                                       \
-        out += emit(idx, val, n, row, kept + out);                                                                     \
+        out += emit(idx, val, n, row, kept + out, best);                                                               \
     }                                                                                                                  \
     return out;
 
@@ -178,7 +189,7 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
 #ifdef CPARZEN_X86
 
 static size_t terms_sse2(const cparzen_kernels *kernels, const double *point, size_t start, size_t end,
-                         double cutoff, double *row, int32_t *kept) {
+                         double cutoff, double *row, int32_t *kept, best_kept *best) {
     const size_t axes = kernels->axes;
     const __m128d half = _mm_set1_pd(0.5);
     const __m128d cut = _mm_set1_pd(cutoff);
@@ -200,7 +211,7 @@ static size_t terms_sse2(const cparzen_kernels *kernels, const double *point, si
 
 __attribute__((target("avx2"))) static size_t terms_avx2(const cparzen_kernels *kernels, const double *point,
                                                          size_t start, size_t end, double cutoff, double *row,
-                                                         int32_t *kept) {
+                                                         int32_t *kept, best_kept *best) {
     const size_t axes = kernels->axes;
     const __m256d half = _mm256_set1_pd(0.5);
     const __m256d cut = _mm256_set1_pd(cutoff);
@@ -222,7 +233,7 @@ __attribute__((target("avx2"))) static size_t terms_avx2(const cparzen_kernels *
 
 __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kernels *kernels, const double *point,
                                                               size_t start, size_t end, double cutoff, double *row,
-                                                              int32_t *kept) {
+                                                              int32_t *kept, best_kept *best) {
     const size_t axes = kernels->axes;
     const __m512d half = _mm512_set1_pd(0.5);
     const __m512d cut = _mm512_set1_pd(cutoff);
@@ -246,7 +257,7 @@ __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kern
 
 /// The same loop without vectors (other architectures).
 static size_t terms_scalar(const cparzen_kernels *kernels, const double *point, size_t start, size_t end,
-                           double cutoff, double *row, int32_t *kept) {
+                           double cutoff, double *row, int32_t *kept, best_kept *best) {
     const size_t axes = kernels->axes;
     // No lane is in a vector: the dense passes are all scalar.
     CHUNK_LOOP(2, CHUNK + 1, {})
@@ -255,29 +266,21 @@ static size_t terms_scalar(const cparzen_kernels *kernels, const double *point, 
 size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels, const double *point, size_t start,
                                 size_t end, double cutoff, double *row, int32_t *kept, int64_t *best) {
     size_t n;
+    best_kept found = {-1, 0};
 #ifdef CPARZEN_X86
     if (isa == CPARZEN_AVX512 && cparzen_supports(CPARZEN_AVX512)) {
-        n = terms_avx512(kernels, point, start, end, cutoff, row, kept);
+        n = terms_avx512(kernels, point, start, end, cutoff, row, kept, &found);
     } else if (isa == CPARZEN_AVX2 && cparzen_supports(CPARZEN_AVX2)) {
-        n = terms_avx2(kernels, point, start, end, cutoff, row, kept);
+        n = terms_avx2(kernels, point, start, end, cutoff, row, kept, &found);
     } else if (isa == CPARZEN_SSE2) {
-        n = terms_sse2(kernels, point, start, end, cutoff, row, kept);
+        n = terms_sse2(kernels, point, start, end, cutoff, row, kept, &found);
     } else {
-        n = terms_scalar(kernels, point, start, end, cutoff, row, kept);
+        n = terms_scalar(kernels, point, start, end, cutoff, row, kept, &found);
     }
 #else
     (void)isa;
-    n = terms_scalar(kernels, point, start, end, cutoff, row, kept);
+    n = terms_scalar(kernels, point, start, end, cutoff, row, kept, &found);
 #endif
-    int64_t best_kernel = -1;
-    double best_sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        double sum = row[kept[i]];
-        if (best_kernel < 0 || sum > best_sum) {
-            best_kernel = kept[i];
-            best_sum = sum;
-        }
-    }
-    *best = best_kernel;
+    *best = found.kernel;
     return n;
 }
