@@ -146,7 +146,8 @@ public final class StudyManager: Sendable {
 
     /// Fails and re-queues RUNNING trials asked with heartbeats through the API whose client fell silent past the
     /// study's grace period (`StudySession.failSilentRemoteTrials`), in every loaded study. Runs on the heartbeat
-    /// thread.
+    /// thread. A study that this leaves idle (its last trial failed without a retry, its budget used) is released
+    /// as after a tell.
     func failSilentRemoteTrials() {
         let studies = registry.withLock { Array($0.studies.values) }
         for study in studies {
@@ -154,6 +155,9 @@ public final class StudyManager: Sendable {
             for trial in failed {
                 metrics.recordFinish(.fail)
                 logger.info("study \(study.name): trial \(trial.number) failed: its remote worker fell silent")
+            }
+            if !failed.isEmpty, Self.looksIdle(study) {
+                Task { [weak self] in await self?.releaseIfIdle(study) }
             }
         }
     }

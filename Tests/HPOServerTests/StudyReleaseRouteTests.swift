@@ -3,6 +3,7 @@ import HPOCore
 import HPORuntime
 import HPOServer
 import HPOStorage
+import HPOTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
@@ -242,6 +243,44 @@ import Testing
             try await Task.sleep(for: .milliseconds(200))
             #expect(isLoaded(manager, "resting"))
             #expect(manager.releasedStudies.isEmpty)
+        }
+    }
+
+    @Test func externalStudyWhoseLastTrialFellSilentIsReleasedWithoutAnotherRequest() async throws {
+        let clock = ManualClock()
+        let storage = InMemoryStorage(now: { clock.now })
+        let daemon = TestDaemon(storage: storage, heartbeatInterval: 0.05, now: { clock.now })
+        let manager = daemon.manager
+        let study = """
+            version: 1
+            name: quiet
+            direction: minimize
+            sampler: {type: random, seed: 4}
+            budget: {n_trials: 2}
+            retry: {max_retries: 0, heartbeat_interval: 5s, grace_period: 30s}
+            space:
+              x: {type: float, low: -5.0, high: 5.0}
+            """
+        try await daemon.test { client in
+            #expect(try await client.call(.post, "/studies", text: study).status == .created)
+            _ = try await client.call(.post, "/studies/quiet/ask")
+            #expect(
+                try await client.call(.post, "/studies/quiet/trials/0/tell", json: .object(["value": .number(1)]))
+                    .status == .ok)
+            let watched = try await client.call(.post, "/studies/quiet/ask", json: .object(["heartbeat": .bool(true)]))
+            #expect(watched.json["trial"]?.intValue == 1)
+            // A running trial keeps the study loaded, however long it is silent within the grace period.
+            clock.advance(by: 29)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(isLoaded(manager, "quiet"))
+            // Past the grace period the trial fails without a retry, the budget is used: released, with no request.
+            clock.advance(by: 2)
+            #expect(try await waitUntilReleased(manager, "quiet"))
+            #expect(!isLoaded(manager, "quiet"))
+            let overview = try await client.call(.get, "/studies/quiet")
+            #expect(overview.json["counts"]?["fail"]?.intValue == 1)
+            #expect(overview.json["counts"]?["complete"]?.intValue == 1)
+            #expect(overview.json["best_value"]?.doubleValue == 1)
         }
     }
 }
