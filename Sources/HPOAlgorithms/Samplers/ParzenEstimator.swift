@@ -473,29 +473,6 @@ struct ParzenEstimator: Sendable {
 
     /// Kernels whose terms are this far below the largest one contribute less than 1e-21 of it.
     static let negligibleLogGap = 48.0
-
-    /// maximum + log Σᵢ exp(term(i) − maximum) over the i in 0..<count, in increasing order, whose term is above
-    /// maximum − `negligibleLogGap` (`maximum` is the largest term, finite).
-    ///
-    /// An exp below half a unit in the last place of the running sum leaves the sum as it is (rounding to nearest),
-    /// so such a term's exp is not computed: the sum is the one of every term's exp, bit for bit. With the sum in
-    /// [2ᵉ, 2ᵉ⁺¹), half a unit is 2ᵉ⁻⁵³, and d < (e − 53)·ln 2 − 0.01 keeps exp(d) below it with a wide margin for the
-    /// rounding of exp and of the bound.
-    @inline(__always)
-    static func logSumExp(count: Int, maximum: Double, term: (Int) -> Double) -> Double {
-        let negligible = maximum - negligibleLogGap
-        var sum = 0.0
-        var unchanged = -Double.infinity
-        for i in 0..<count {
-            let value = term(i)
-            guard value > negligible else { continue }
-            let d = value - maximum
-            guard d >= unchanged else { continue }
-            sum += exp(d)
-            unchanged = Double(Int(sum.exponent) - 53) * 0.693_147_180_559_945_3 - 0.01
-        }
-        return maximum + Foundation.log(sum)
-    }
 }
 
 /// The constants of one discrete axis's kernels, read through buffers that stay valid while a density is evaluated
@@ -658,7 +635,13 @@ private struct PointEvaluator {
         for i in 0..<activeCount where row[Int(active[i])] > maximum { maximum = row[Int(active[i])] }
         guard maximum > -Double.infinity else { return -.infinity }
         if maximum == .infinity { return .infinity }
-        return ParzenEstimator.logSumExp(count: activeCount, maximum: maximum) { row[Int(active[$0])] }
+        let negligible = maximum - ParzenEstimator.negligibleLogGap
+        var sum = 0.0
+        for i in 0..<activeCount {
+            let term = row[Int(active[i])]
+            if term > negligible { sum += exp(term - maximum) }
+        }
+        return maximum + Foundation.log(sum)
     }
 
     /// The kernels kept after an axis, compacted to the front of the active list, and the best of them.
