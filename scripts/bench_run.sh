@@ -3,14 +3,15 @@
 # int in [1, 100], a 4-way categorical; the sphere objective) with TPE, seed 0, one worker, SQLite on disk. Prints the
 # wall and CPU time of the whole process, the same with the random sampler (what is not TPE), and, when
 # ../bench-venv/bin/python exists (or $OPTUNA_PYTHON), Optuna's study.optimize of the same trials on SQLite in the
-# same run, with the ratio.
+# same run, with the ratio; the same for rustuna (Optuna's Rust port) when ../rustuna-venv exists.
 #
 # usage: scripts/bench_run.sh [N]
 #   HPO_BIN=path      the hpo binary (default: build it with `swift build -c release --product hpo`;
 #                     SCRATCH=folder picks the build folder, default .build)
 #   BENCH_DIR=folder  where the database files go (default: a new folder under the system temp dir, on disk here)
 #   BENCH_STRACE=1    also count fsync/fdatasync/pwrite64 system calls per trial (needs strace)
-#   SKIP_OPTUNA=1     leave Optuna out
+#   SKIP_OPTUNA=1     leave Optuna and rustuna out (rustuna runs when ../rustuna-venv exists, or $RUSTUNA_PYTHON;
+#                     scripts/bench-env.sh [--rustuna] makes the environments)
 #   RUNS=n            run hpo n times per sampler (default 1) and print the run with the median wall time (the
 #                     machine's other work moves single runs a lot); Optuna runs once
 set -euo pipefail
@@ -89,16 +90,24 @@ if [ "${BENCH_STRACE:-0}" = 1 ] && command -v strace >/dev/null 2>&1; then
         "$dir/strace.txt"
 fi
 
-python=${OPTUNA_PYTHON:-$root/../bench-venv/bin/python}
-if [ "${SKIP_OPTUNA:-0}" != 1 ] && [ -x "$python" ]; then
-    rm -f "$dir"/optuna.db*
-    result=$("$python" - "$dir/optuna.db" "$trials" <<'EOF'
-import sys, time, warnings
-import optuna
+# A peer's study.optimize of the same trials on SQLite in `$2`; prints "wall cpu version".
+run_peer() {
+    local python=$1 library=$2
+    rm -f "$dir/$library.db"*
+    "$python" - "$dir/$library.db" "$trials" "$library" <<'EOF'
+import importlib.metadata, sys, time, warnings
 
+path, trials, library = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 warnings.filterwarnings("ignore")
-optuna.logging.set_verbosity(optuna.logging.WARNING)
-path, trials = sys.argv[1], int(sys.argv[2])
+if library == "optuna":
+    import optuna as peer
+
+    peer.logging.set_verbosity(peer.logging.WARNING)
+    storage, extra = f"sqlite:///{path}", {"gc_after_trial": False}
+else:
+    import rustuna as peer
+
+    storage, extra = peer.storages.SQLite3Storage(path), {}
 
 
 def objective(trial):
@@ -109,20 +118,33 @@ def objective(trial):
 
 
 wall0, cpu0 = time.perf_counter(), time.process_time()
-study = optuna.create_study(storage=f"sqlite:///{path}", sampler=optuna.samplers.TPESampler(seed=0),
-                            study_name="bench-run", direction="minimize")
-study.optimize(objective, n_trials=trials, gc_after_trial=False)
-print(f"{time.perf_counter() - wall0:.2f} {time.process_time() - cpu0:.2f} {optuna.__version__}")
+study = peer.create_study(storage=storage, sampler=peer.samplers.TPESampler(seed=0), direction="minimize")
+study.optimize(objective, n_trials=trials, **extra)
+print(f"{time.perf_counter() - wall0:.2f} {time.process_time() - cpu0:.2f} {importlib.metadata.version(library)}")
 EOF
-    )
-    read -r owall ocpu oversion <<<"$result"
-    printf '  optuna %s TPESampler(seed=0), study.optimize on SQLite: wall %.2f s (%s ms/trial), CPU %.2f s\n' \
-        "$oversion" "$owall" "$(per_trial_ms "$owall")" "$ocpu"
-    awk -v o="$owall" -v h="${wall[tpe]}" -v oc="$ocpu" -v hc="${cpu[tpe]}" \
-        'BEGIN { printf "  ratio (optuna / hpo, TPE): wall %.0fx, CPU %.0fx\n", o / h, oc / hc }'
-    echo "  load at the end $(cut -d' ' -f1 /proc/loadavg)"
-elif [ "${SKIP_OPTUNA:-0}" = 1 ]; then
-    echo "  (Optuna left out: SKIP_OPTUNA=1)"
-else
-    echo "  (Optuna left out: no $python; set OPTUNA_PYTHON)"
-fi
+}
+
+# Runs the peer when its Python exists and prints its line and the ratio to hpo's TPE run.
+measure_peer() {
+    local python=$1 library=$2 made_by=$3
+    if [ "${SKIP_OPTUNA:-0}" = 1 ]; then
+        echo "  ($library left out: SKIP_OPTUNA=1)"
+        return
+    fi
+    if [ ! -x "$python" ]; then
+        echo "  ($library left out: no $python; $made_by)"
+        return
+    fi
+    local pwall pcpu pversion
+    read -r pwall pcpu pversion <<<"$(run_peer "$python" "$library")"
+    printf '  %s %s TPESampler(seed=0), study.optimize on SQLite: wall %.2f s (%s ms/trial), CPU %.2f s\n' \
+        "$library" "$pversion" "$pwall" "$(per_trial_ms "$pwall")" "$pcpu"
+    awk -v o="$pwall" -v h="${wall[tpe]}" -v oc="$pcpu" -v hc="${cpu[tpe]}" -v name="$library" \
+        'BEGIN { printf "  ratio (%s / hpo, TPE): wall %.0fx, CPU %.0fx\n", name, o / h, oc / hc }'
+}
+
+measure_peer "${OPTUNA_PYTHON:-$root/../bench-venv/bin/python}" optuna \
+    "scripts/bench-env.sh makes it, or set OPTUNA_PYTHON"
+measure_peer "${RUSTUNA_PYTHON:-$root/../rustuna-venv/bin/python}" rustuna \
+    "scripts/bench-env.sh --rustuna makes it, or set RUSTUNA_PYTHON"
+echo "  load at the end $(cut -d' ' -f1 /proc/loadavg)"

@@ -7,7 +7,9 @@
 # 10-parameter space: 8 floats, one log int, one 4-way categorical). Optuna: the bench harness's overhead.py
 # with TPESampler() defaults on in-memory storage, whose "last100 ms/trial" at N is the mean cost of trials
 # N-99..N (ask, suggest, tell; in memory the sampler is nearly all of it). Optuna runs when ../bench-venv and
-# ../shared/bench exist (scripts/python-env.sh or the bench README make them); otherwise only hpo is printed.
+# ../shared/bench exist (scripts/bench-env.sh makes the environment); otherwise only hpo is printed. rustuna
+# (Optuna's Rust port, overhead_rustuna.py, TPESampler() defaults in memory) runs when ../rustuna-venv exists
+# (scripts/bench-env.sh --rustuna) or $RUSTUNA_PYTHON names its Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,11 +30,20 @@ if [[ -x "$PY" && -f "$BENCH/overhead.py" ]]; then
     optuna_json="$work/optuna_tpe_memory.json"
 fi
 
+RPY=${RUSTUNA_PYTHON:-../rustuna-venv/bin/python}
+rustuna_json=""
+if [[ -x "$RPY" && -f "$BENCH/overhead_rustuna.py" ]]; then
+    echo "rustuna 0.2 TPESampler() in memory, trials 1..1000 (overhead_rustuna.py)..." >&2
+    PYTHONDONTWRITEBYTECODE=1 "$RPY" "$BENCH/overhead_rustuna.py" --samplers tpe --storages memory \
+        --sizes 100,1000 --repeats 1 --results-dir "$work" --name rustuna_tpe_memory >/dev/null
+    rustuna_json="$work/rustuna_tpe_memory.json"
+fi
+
 echo "hpo TPE (hpo-bench tpe, $repeats asks per size)..." >&2
 .build/release/hpo-bench tpe --sizes 100,1000,10000 --repeats "$repeats" --cold false | tee "$work/hpo.txt"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$work/hpo.txt" "$optuna_json" <<'EOF'
+python3 - "$work/hpo.txt" "$optuna_json" "$rustuna_json" <<'EOF'
 import json
 import sys
 
@@ -45,12 +56,22 @@ if not sys.argv[2]:
     print("Optuna not measured (no ../bench-venv or ../shared/bench)")
     sys.exit(0)
 cells = json.load(open(sys.argv[2]))["configs"][0]["cells"]
+rustuna = json.load(open(sys.argv[3]))["configs"][0]["cells"] if sys.argv[3] else {}
+
+
+def peer(cells, size):
+    value = cells.get(str(size), {}).get("last100_ms")
+    ratio = f"{value / hpo[size]:.0f}x" if value and hpo.get(size) else "-"
+    return (f"{value:.2f} ms" if value else "not run"), ratio
+
+
 print()
-print("| completed trials | hpo one ask (multivariate) | Optuna TPE default, ms per trial in memory | Optuna / hpo |")
-print("|---|---|---|---|")
+print("| completed trials | hpo one ask (multivariate) | Optuna TPE default, ms per trial in memory | Optuna / hpo "
+      "| rustuna TPE default, ms per trial in memory | rustuna / hpo |")
+print("|---|---|---|---|---|---|")
 for size in (100, 1000, 10000):
-    optuna = cells.get(str(size), {}).get("last100_ms")
-    ratio = f"{optuna / hpo[size]:.0f}x" if optuna and hpo.get(size) else "-"
-    optuna_text = f"{optuna:.2f} ms" if optuna else "not run"
-    print(f"| {size:,} | {hpo.get(size, float('nan')):.3f} ms | {optuna_text} | {ratio} |")
+    optuna_text, optuna_ratio = peer(cells, size)
+    rustuna_text, rustuna_ratio = peer(rustuna, size) if rustuna else ("not measured (no ../rustuna-venv)", "-")
+    print(f"| {size:,} | {hpo.get(size, float('nan')):.3f} ms | {optuna_text} | {optuna_ratio} | {rustuna_text} "
+          f"| {rustuna_ratio} |")
 EOF
