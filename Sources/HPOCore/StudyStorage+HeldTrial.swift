@@ -9,4 +9,26 @@ public protocol HeldTrialFinishing: StudyStorage {
         held: Trial, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
         systemAttributes: [String: JSONValue]
     ) throws -> Trial
+
+    /// `finishTrial(held:...)` in two steps: the trial it returns, known at once, and the transaction that stores
+    /// it, run later by `PreparedFinish.commit()` (at most once). Nothing is written until then.
+    func prepareFinish(
+        held: Trial, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
+        systemAttributes: [String: JSONValue]
+    ) -> PreparedFinish
+}
+
+/// A finish of a held trial whose transaction has not run yet (see `HeldTrialFinishing.prepareFinish`).
+public struct PreparedFinish: Sendable {
+    /// The trial as the transaction stores it.
+    public let trial: Trial
+    private let write: @Sendable () throws -> Void
+
+    public init(trial: Trial, write: @escaping @Sendable () throws -> Void) {
+        self.trial = trial
+        self.write = write
+    }
+
+    /// Runs the finishing transaction; throws as `finishTrial(held:...)` does (then nothing was written).
+    public func commit() throws { try write() }
 }

@@ -51,6 +51,13 @@ final class StudyCache: Sendable {
         update(changed)
     }
 
+    /// Forgets every trial and reads the study again: for a cache that took a trial's finished form before
+    /// storage had it, when storing it failed.
+    func reload(from storage: any StudyStorage, study: StudyID) throws {
+        state.withLock { $0 = State() }
+        try refresh(from: storage, study: study)
+    }
+
     /// Replaces or adds trials.
     func update(_ trials: [Trial]) {
         guard !trials.isEmpty else { return }

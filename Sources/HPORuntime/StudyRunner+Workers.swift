@@ -11,6 +11,13 @@ import Synchronization
 /// one of them to finish and asks again (a failed trial may have been re-queued). When none of this run's trials are
 /// running but other processes' are, it polls from 10 ms, doubling up to `longestPoll`, recovering lost trials each
 /// time, so that a study left by a crashed process ends with every trial finished.
+///
+/// With one worker and `finishes` (a `FinishWriter`), a trial's finishing transaction commits on the writer's thread
+/// while the worker proposes the next trial from the cache, which already holds the finished trial: the proposal
+/// sees the history it would have seen after the commit, so it is the same. The next start waits for the commit
+/// before it writes (one transaction after the other, in the same order as without the writer), and the trial's
+/// end (its heartbeat stops, its checkpoint goes, the finished event) follows the commit. When the commit fails, the
+/// cache is read again from storage and the proposal made anew.
 final class RunWorkers: Sendable {
     struct Outcome {
         var launched = 0
@@ -40,11 +47,16 @@ final class RunWorkers: Sendable {
     private let condition = NSCondition()
     /// Held while a worker starts a trial: one proposal at a time.
     private let asking = Mutex(())
+    /// Commits finishing transactions while the next trial is proposed (one worker only).
+    private let finishes: FinishWriter?
+    /// Set when a finish committed by `finishes` failed, until the next start sees it.
+    private let finishFailed = Atomic<Bool>(false)
 
     init(
         runner: StudyRunner, monitor: HeartbeatMonitor, started: Date, timeLimit: TimeInterval?,
-        longestPoll: TimeInterval, events: @escaping @Sendable (RunEvent) -> Void
+        longestPoll: TimeInterval, overlapFinishes: Bool, events: @escaping @Sendable (RunEvent) -> Void
     ) {
+        self.finishes = overlapFinishes ? FinishWriter() : nil
         self.runner = runner
         self.monitor = monitor
         self.started = started
@@ -56,10 +68,21 @@ final class RunWorkers: Sendable {
     /// What the run did, once every worker has returned.
     var outcome: Outcome { state.withLock { $0.outcome } }
 
+    /// Ends the finish writer's thread once every worker has returned.
+    func close() { finishes?.close() }
+
+    /// Waits for the last deferred finish to commit; false when it failed.
+    private func settleFinish() -> Bool {
+        guard let finishes else { return true }
+        finishes.settle()
+        return !finishFailed.exchange(false, ordering: .acquiringAndReleasing)
+    }
+
     /// One worker's loop; returns when the run ends for it.
     func work() {
         let session = runner.session
         let options = runner.options
+        defer { _ = settleFinish() }
         var poll = 0.01
         while true {
             if runner.stopRequested.isSet {
@@ -75,7 +98,8 @@ final class RunWorkers: Sendable {
             do {
                 trial = try asking.withLock { _ in
                     let started = try session.startTrial(
-                        budget: options.nTrials, worker: options.worker, ownTrials: monitor.trials)
+                        budget: options.nTrials, worker: options.worker, ownTrials: monitor.trials,
+                        settle: settleFinish)
                     if let started {
                         // Registered before the next worker asks, so that it counts the trial as this run's own.
                         monitor.add(started.id)
@@ -110,20 +134,44 @@ final class RunWorkers: Sendable {
             }
             poll = 0.01
             events(.trialStarted(trial))
-            let finished = session.execute(trial, trainer: runner.trainer, cancellation: runner.cancelTrials) {
-                finishing in asking.withLock { _ in finishing() }
+            var deferred: PreparedFinish?
+            let finished = session.execute(
+                trial, trainer: runner.trainer, cancellation: runner.cancelTrials,
+                exclusively: { finishing in asking.withLock { _ in finishing() } },
+                deferring: finishes.map { _ in { deferred = $0 } })
+            if let deferred, let finishes {
+                finishes.submit { [self] in
+                    var stored = deferred.trial
+                    do {
+                        try deferred.commit()
+                    } catch {
+                        // Not finished here (storage gone, or finished elsewhere): it stays as stored, and the next
+                        // start reads the study again.
+                        finishFailed.store(true, ordering: .releasing)
+                        stored = (try? session.storage.trial(trial.id)) ?? trial
+                    }
+                    ended(trial, as: stored)
+                }
+            } else {
+                ended(trial, as: finished)
             }
-            monitor.remove(trial.id)
-            options.checkpoints?.trialFinished(finished)
-            condition.lock()
-            state.withLock { state in
-                state.running -= 1
-                state.finished += 1
-            }
-            condition.broadcast()
-            condition.unlock()
-            events(.trialFinished(finished, best: session.bestTrial))
         }
+    }
+
+    /// What follows a trial's finish: its heartbeat stops, its checkpoint goes when its chain is over, waiting
+    /// workers wake, and the finished event.
+    private func ended(_ trial: Trial, as finished: Trial) {
+        let options = runner.options
+        monitor.remove(trial.id)
+        options.checkpoints?.trialFinished(finished)
+        condition.lock()
+        state.withLock { state in
+            state.running -= 1
+            state.finished += 1
+        }
+        condition.broadcast()
+        condition.unlock()
+        events(.trialFinished(finished, best: runner.session.bestTrial))
     }
 
     /// Ends the run for every worker with `reason`; the first reason is the run's. Announces that running trials

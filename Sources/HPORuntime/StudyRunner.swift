@@ -46,6 +46,9 @@ public final class StudyRunner: Sendable {
         public var now: @Sendable () -> Date
         /// The trainer's checkpoints, told when a trial finishes so that a finished chain's checkpoint goes.
         public var checkpoints: RetryChainCheckpoints?
+        /// With one worker, whether a trial's finishing transaction commits on another thread while the next trial
+        /// is proposed (see `RunWorkers`). The stored trials are the same either way.
+        public var overlapsFinishes = true
 
         public init(
             workers: Int, nTrials: Int?, timeout: TimeInterval?, timeoutScope: TimeoutScope = .run,
@@ -106,11 +109,14 @@ public final class StudyRunner: Sendable {
         events(.started(study: session.spec.name, existing: existing, target: options.nTrials, workers: workers))
         // Each worker asks, trains and tells on its own pool thread, trial after trial, so a trial costs no hop
         // between threads; the async side only waits for the workers to end.
+        let loopCount = min(workers, pool.threadCount)
         let loops = RunWorkers(
             runner: self, monitor: monitor, started: started, timeLimit: timeLimit,
-            longestPoll: min(1, max(0.01, policy.heartbeatInterval / 2)), events: events)
+            longestPoll: min(1, max(0.01, policy.heartbeatInterval / 2)),
+            overlapFinishes: loopCount == 1 && options.overlapsFinishes, events: events)
+        defer { loops.close() }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<min(workers, pool.threadCount) {
+            for _ in 0..<loopCount {
                 group.addTask { try await pool.run { loops.work() } }
             }
             try await group.waitForAll()

@@ -21,12 +21,19 @@ extension StudySession {
 
     /// Starts the next trial of a run, in one transaction: a WAITING trial (retries first in line), else the
     /// sampler's proposal; nil once the study's `budget` (its `n_trials`) is used, counted across every process.
-    func startTrial(budget: Int?, worker: WorkerIdentity, ownTrials: Set<TrialID>) throws -> Trial? {
+    ///
+    /// `settle` is called after the proposal and before anything is read or written: it waits for a finish this
+    /// session deferred (see `finish`) to commit, and returns false when that finish failed. The cache had the
+    /// finished trial already, so the proposal saw it; after a failed finish the study is read again from storage
+    /// (`reloadAfterFailedFinish`) and the proposal made anew.
+    func startTrial(
+        budget: Int?, worker: WorkerIdentity, ownTrials: Set<TrialID>, settle: () -> Bool = { true }
+    ) throws -> Trial? {
         if let checked = storage as? any CheckedStarting {
             // Propose from the cache and let the start transaction check that the study is as the cache has it:
             // one transaction. When it is not (another process started or changed a trial), the changed trials go
             // into the cache and the trial is started as below.
-            switch try startChecked(checked, budget: budget, worker: worker, ownTrials: ownTrials) {
+            switch try startChecked(checked, budget: budget, worker: worker, ownTrials: ownTrials, settle: settle) {
             case .started(let trial):
                 cache.update([trial])
                 return trial
@@ -38,6 +45,7 @@ extension StudySession {
                 break
             }
         }
+        if !settle() { try reloadAfterFailedFinish() }
         try refresh()
         let unfinished = cache.unfinishedTrials
         let waitingRetry = unfinished.contains { $0.state == .waiting && $0.retriedTrialNumber != nil }
@@ -50,14 +58,20 @@ extension StudySession {
     }
 
     /// A start checked against the cache (see `CheckedStarting`), or nil when the cache alone cannot tell that the
-    /// budget is used (a retry may be waiting that only a refresh would show).
+    /// budget is used (a retry may be waiting that only a refresh would show), or when `settle` reports a failed
+    /// finish (the proposal saw a history that storage does not have).
     private func startChecked(
-        _ storage: any CheckedStarting, budget: Int?, worker: WorkerIdentity, ownTrials: Set<TrialID>
+        _ storage: any CheckedStarting, budget: Int?, worker: WorkerIdentity, ownTrials: Set<TrialID>,
+        settle: () -> Bool
     ) throws -> CheckedStart? {
         if let budget, trialsCounted >= budget { return nil }
         let unfinished = cache.unfinishedTrials
         let newest = cache.newestID
         let proposal = try runProposal(worker: worker, ownTrials: ownTrials, unfinished: unfinished)
+        guard settle() else {
+            try reloadAfterFailedFinish()
+            return nil
+        }
         return try storage.startTrial(
             in: study.id, proposal, budget: budget, newestKnown: newest, unfinished: unfinished)
     }

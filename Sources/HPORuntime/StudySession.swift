@@ -10,7 +10,10 @@ public final class StudySession: Sendable {
     public let study: StudyRecord
     /// The study's seed: the study file's, or one drawn at creation and stored with the study.
     public let seed: UInt64
-    let sampler: any Sampler
+    /// The study's sampler; replaced by a new one when the history it saw changes in a way histories never do
+    /// otherwise (see `reloadAfterFailedFinish`).
+    private let samplerSlot: Mutex<any Sampler>
+    var sampler: any Sampler { samplerSlot.withLock { $0 } }
     let scheduler: any TrialScheduler
     let cache: StudyCache
 
@@ -58,7 +61,7 @@ public final class StudySession: Sendable {
         }
         self.study = record
         self.seed = seed ?? 0
-        self.sampler = Components.sampler(for: spec.sampler)
+        self.samplerSlot = Mutex(Components.sampler(for: spec.sampler))
         self.scheduler = Components.scheduler(for: spec.scheduler)
         self.cache = StudyCache(
             direction: spec.direction,
@@ -106,6 +109,15 @@ public final class StudySession: Sendable {
     /// Starts a new trial whatever the study's budget: `ask(within: nil)`.
     public func ask() throws -> Trial {
         try ask(within: nil)
+    }
+
+    /// Reads the study again after a finish whose trial the cache took finished (see `finish(deferring:)`) failed
+    /// to commit. A sampler may keep what it derived from the finished trials it saw, taking them to be final; this
+    /// one was not, so the sampler is replaced by a new one (which proposes as the old one would have, from a
+    /// history that never showed the trial finished).
+    func reloadAfterFailedFinish() throws {
+        samplerSlot.withLock { $0 = Components.sampler(for: spec.sampler) }
+        try cache.reload(from: storage, study: study.id)
     }
 
     /// The sampler's proposal for the next trial, as a RUNNING trial to create. `salt` (0 for a study run by one
@@ -197,9 +209,14 @@ public final class StudySession: Sendable {
     /// session), the trial is taken from the cache, where it is whole and up to date, and finished without a read:
     /// storage still checks inside the finishing transaction that it is RUNNING. Otherwise it is read from storage,
     /// since other processes may have reported on it.
+    ///
+    /// With `deferring`, a trial finished as held (no retry to insert) is not written here: the cache takes its
+    /// finished form at once, and `deferring` receives the transaction to commit later (see `FinishWriter`), before
+    /// any other write of this session.
     func finish(
         trial id: TrialID, state: TrialState, value: Double?, failReason: String?,
-        userAttributes: [String: JSONValue], retryFailure: Bool, runningHere: Bool
+        userAttributes: [String: JSONValue], retryFailure: Bool, runningHere: Bool,
+        deferring: ((PreparedFinish) -> Void)? = nil
     ) throws -> Trial? {
         let held = runningHere ? cache.trial(id).flatMap { $0.state == .running ? $0 : nil } : nil
         guard let trial = try held ?? storage.trial(id) else { throw StorageError.trialNotFound("with id \(id)") }
@@ -239,7 +256,15 @@ public final class StudySession: Sendable {
             return nil
         }
         let finished: Trial
-        if let held, let storage = storage as? any HeldTrialFinishing {
+        if let held, let deferring, let storage = storage as? any HeldTrialFinishing {
+            let prepared = storage.prepareFinish(
+                held: held, state: state, value: value, userAttributes: userAttributes,
+                systemAttributes: reasonAttributes)
+            finished = prepared.trial
+            cache.update([finished])
+            deferring(prepared)
+            return finished
+        } else if let held, let storage = storage as? any HeldTrialFinishing {
             finished = try storage.finishTrial(
                 held: held, state: state, value: value, userAttributes: userAttributes,
                 systemAttributes: reasonAttributes)

@@ -67,8 +67,12 @@ extension StudySession {
     /// and re-queued to run again. `exclusively` runs the finishing step (the storage write and the cache update);
     /// a run passes the lock its workers start trials under, so that a trial never finishes into the cache while
     /// another worker's proposal holds the history (which would copy every trial of it).
+    ///
+    /// With `deferring`, a trial finished as held is not written here (see `finish`): `deferring` receives its
+    /// finishing transaction, and the returned trial is its finished form, as the transaction stores it.
     func execute(
-        _ trial: Trial, trainer: any Trainer, cancellation: RunFlag, exclusively: (() -> Void) -> Void = { $0() }
+        _ trial: Trial, trainer: any Trainer, cancellation: RunFlag, exclusively: (() -> Void) -> Void = { $0() },
+        deferring: ((PreparedFinish) -> Void)? = nil
     ) -> Trial {
         let reporter = SessionReporter(session: self, trial: trial, cancellation: cancellation)
         var state = TrialState.complete
@@ -101,7 +105,7 @@ extension StudySession {
                     finished = try finish(
                         trial: trial.id, state: state, value: value, failReason: reason,
                         userAttributes: reporter.userAttributes, retryFailure: spec.retry.retryTrainerFailures,
-                        runningHere: true)
+                        runningHere: true, deferring: deferring)
                 }
             } catch {
                 // The trial could not be finished (storage gone, or finished elsewhere): it stays as stored,

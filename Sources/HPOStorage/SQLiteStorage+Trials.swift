@@ -194,10 +194,17 @@ extension SQLiteStorage {
         held: Trial, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
         systemAttributes: [String: JSONValue]
     ) throws -> Trial {
+        let prepared = prepareFinish(
+            held: held, state: state, value: value, userAttributes: userAttributes, systemAttributes: systemAttributes)
+        try prepared.commit()
+        return prepared.trial
+    }
+
+    public func prepareFinish(
+        held: Trial, state: TrialState, value: Double?, userAttributes: [String: JSONValue],
+        systemAttributes: [String: JSONValue]
+    ) -> PreparedFinish {
         let time = OptunaDateTime.rounded(now())
-        _ = try finish(
-            held.id, number: held.number, state: state, value: value, userAttributes: userAttributes,
-            systemAttributes: systemAttributes, at: OptunaDateTime.format(time), readBack: false)
         var finished = held
         finished.state = state
         finished.datetimeComplete = time
@@ -205,7 +212,13 @@ extension SQLiteStorage {
         finished.value = state == .fail ? nil : value.flatMap { $0.isNaN ? nil : $0 }
         finished.userAttributes.merge(userAttributes) { _, new in new }
         finished.systemAttributes.merge(systemAttributes) { _, new in new }
-        return finished
+        let id = held.id
+        let number = held.number
+        return PreparedFinish(trial: finished) {
+            _ = try finish(
+                id, number: number, state: state, value: value, userAttributes: userAttributes,
+                systemAttributes: systemAttributes, at: OptunaDateTime.format(time), readBack: false)
+        }
     }
 
     public func recordHeartbeat(of trial: TrialID) throws {
