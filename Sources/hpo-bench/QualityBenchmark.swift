@@ -16,11 +16,16 @@ struct QualityBenchmark {
     var suites: [String] = ["public", "holdout"]
     var functions: Set<String>? = nil
     var variants: [Variant] = QualityBenchmark.defaultVariants
+    /// When set, every run's regret is written there as CSV (function, variant, seed, budget, regret).
+    var perSeedPath: String? = nil
 
     static let usage = """
-        usage: hpo-bench tpe-quality [--seeds N] [--seed-offset K] [--budgets 25,50,100] [--suites public,holdout] [--functions a,b]
+        usage: hpo-bench tpe-quality [--seeds N] [--seed-offset K] [--budgets 25,50,100] [--suites public,holdout]
+                                     [--functions a,b] [--variants a,b] [--per-seed FILE.csv]
           mean simple regret of hpo's TPE (adaptive), its Optuna-5.0 baseline (adaptive off), the
-          independent baseline (multivariate off) and random sampling, run in process, with the average rank
+          independent baseline (multivariate off) and random sampling, run in process, with the average rank;
+          --variants runs only the named ones (hpo_tpe, optuna_like, indep_like, random), --per-seed writes
+          every run's regret (function, variant, seed, budget, regret) for paired comparisons
         """
 
     static func main(arguments: [String]) -> Int32 {
@@ -60,6 +65,15 @@ struct QualityBenchmark {
                     benchmark.suites = suites
                 case "--functions":
                     benchmark.functions = Set(try list(flag))
+                case "--variants":
+                    let names = try list(flag)
+                    let known = Set(benchmark.variants.map(\.name))
+                    if let unknown = names.first(where: { !known.contains($0) }) {
+                        throw BenchUsageError("--variants: unknown variant '\(unknown)'\n\(usage)")
+                    }
+                    benchmark.variants = benchmark.variants.filter { names.contains($0.name) }
+                case "--per-seed":
+                    benchmark.perSeedPath = try value(flag)
                 case "--help", "-h":
                     throw BenchUsageError(usage)
                 default:
@@ -123,6 +137,7 @@ struct QualityBenchmark {
         // ranks[budget][variant] summed over functions.
         var rankSums = Array(repeating: Array(repeating: 0.0, count: variants.count), count: budgets.count)
         var wins = Array(repeating: Array(repeating: 0, count: variants.count), count: budgets.count)
+        var perSeed = "function,variant,seed,budget,regret\n"
         print("mean simple regret over \(seeds) seeds; columns: " + variants.map(\.name).joined(separator: ", "))
         for problem in problems {
             var sums = Array(repeating: Array(repeating: 0.0, count: variants.count), count: budgets.count)
@@ -132,6 +147,12 @@ struct QualityBenchmark {
                     let regrets = try Self.run(
                         problem, sampler: variant.sampler, seed: UInt64(seedOffset + seed), budgets: budgets)
                     for b in budgets.indices { sums[b][v] += regrets[b] / Double(seeds) }
+                    if perSeedPath != nil {
+                        for b in budgets.indices {
+                            perSeed += "\(problem.name),\(variant.name),\(seedOffset + seed),\(budgets[b]),"
+                            perSeed += "\(regrets[b])\n"
+                        }
+                    }
                 }
             }
             for b in budgets.indices {
@@ -151,6 +172,7 @@ struct QualityBenchmark {
             let ranks = rankSums[b].map { String(format: "%10.2f", $0 / Double(max(problems.count, 1))) }
             print(padded("average rank") + String(format: " B=%-4d", budgets[b]) + ranks.joined(separator: " "))
         }
+        if let perSeedPath { try Data(perSeed.utf8).write(to: URL(fileURLWithPath: perSeedPath)) }
     }
 }
 
