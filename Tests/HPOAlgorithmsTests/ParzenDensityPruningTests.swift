@@ -77,6 +77,20 @@ import Testing
             }
         }
     }
+    /// Candidates that share a grid cell share a row of memoised cell masses: the rows number the distinct values in
+    /// order of first appearance, whether a few values are compared or many are hashed.
+    @Test func distinctValuesAreNumberedInOrderOfFirstAppearance() {
+        var generator = SeededGenerator(seed: 3)
+        for count in [0, 1, 24, 64, 65, 300] {
+            let values = (0..<count).map { _ in Double(Int(generator.nextUnit() * 12)) }
+            var first: [Double] = []
+            for value in values where !first.contains(value) { first.append(value) }
+            let result = ParzenEstimator.slots(of: values)
+            #expect(result.distinct == first.count, "\(count) values")
+            #expect(result.slots == values.map { value in first.firstIndex(of: value) ?? -1 }, "\(count) values")
+        }
+    }
+
     /// The kernel loop over the continuous axes exists for several instruction sets, chosen by the CPU; the
     /// densities must not depend on which one runs.
     @Test(arguments: [[0, 1], [0, 1, 2, 3, 5], [0]])

@@ -108,12 +108,24 @@ struct ParzenEstimator: Sendable {
         self.domains = domains
         kernelCount = normalised.count
         weights = normalised
-        var running = 0.0
-        cumulativeWeights = normalised.map { weight in
-            running += weight
-            return running
+        let kernelCount = normalised.count
+        // Running sums and log weights in one pass over buffers (indexing the arrays checks bounds at every kernel).
+        var cumulative = [Double](repeating: 0, count: kernelCount)
+        var base = [Double](repeating: 0, count: kernelCount)
+        normalised.withUnsafeBufferPointer { normalised in
+            cumulative.withUnsafeMutableBufferPointer { cumulative in
+                base.withUnsafeMutableBufferPointer { base in
+                    var running = 0.0
+                    for k in 0..<kernelCount {
+                        let weight = normalised[k]
+                        running += weight
+                        cumulative[k] = running
+                        base[k] = Foundation.log(weight)
+                    }
+                }
+            }
         }
-        var base = normalised.map { Foundation.log($0) }
+        cumulativeWeights = cumulative
         var axes: [AxisKernels] = []
         for axis in prepared {
             switch axis {
@@ -121,8 +133,10 @@ struct ParzenEstimator: Sendable {
                 if kernels.axis.isDiscrete {
                     axes.append(.discrete(kernels))
                 } else {
-                    for k in 0..<kernelCount {
-                        base[k] += kernels.logNormaliser[k]
+                    base.withUnsafeMutableBufferPointer { base in
+                        kernels.logNormaliser.withUnsafeBufferPointer { normaliser in
+                            for k in 0..<Swift.min(kernelCount, normaliser.count) { base[k] += normaliser[k] }
+                        }
                     }
                     axes.append(.continuous(kernels))
                 }
@@ -327,21 +341,12 @@ struct ParzenEstimator: Sendable {
         for axis in discreteAxes {
             guard case .discrete(let numeric) = axes[axis] else { continue }
             discreteKernels.append(numeric)
-            var slotOf: [Double: Int] = [:]
-            var slots: [Int] = []
-            for j in 0..<count {
-                let value = points[axis][j]
-                if let slot = slotOf[value] {
-                    slots.append(slot)
-                } else {
-                    slotOf[value] = slotOf.count
-                    slots.append(slotOf.count - 1)
-                }
-                cells[j].append(numeric.axis.cell(around: value))
-            }
+            let column = points[axis]
+            let (slots, distinct) = Self.slots(of: column)
+            for j in 0..<count { cells[j].append(numeric.axis.cell(around: column[j])) }
             cellSlots.append(slots)
             memoOffsets.append(memoSize)
-            memoSize += slotOf.count * kernelCount
+            memoSize += distinct * kernelCount
         }
         var memo = [Double](repeating: .nan, count: memoSize <= Self.cellMemoLimit ? memoSize : 0)
         scratch.reserve(rows: count, kernels: kernelCount)
@@ -390,6 +395,35 @@ struct ParzenEstimator: Sendable {
             }
         }
         return result
+    }
+
+    /// The slot of each value, numbering the distinct values in order of first appearance, and their number. A few
+    /// values (the candidates of one ask) are compared with the distinct ones found so far rather than hashed.
+    static func slots(of values: [Double]) -> (slots: [Int], distinct: Int) {
+        var slots = [Int](repeating: 0, count: values.count)
+        if values.count > 64 {
+            var slotOf: [Double: Int] = [:]
+            for (j, value) in values.enumerated() {
+                if let slot = slotOf[value] {
+                    slots[j] = slot
+                } else {
+                    slotOf[value] = slotOf.count
+                    slots[j] = slotOf.count - 1
+                }
+            }
+            return (slots, slotOf.count)
+        }
+        var distinct: [Double] = []
+        for (j, value) in values.enumerated() {
+            // Dictionary keys compare with ==, so −0 and 0 share a slot there as here.
+            if let slot = distinct.firstIndex(of: value) {
+                slots[j] = slot
+            } else {
+                slots[j] = distinct.count
+                distinct.append(value)
+            }
+        }
+        return (slots, distinct.count)
     }
 
     /// Without continuous axes: every kernel's row is its base, and the reference is the final term of the kernel
@@ -578,19 +612,28 @@ private struct PointEvaluator {
         let stages = choices.count + cells.count
         var reference = reference
         var cutoff = reference - ParzenEstimator.negligibleLogGap - 1
-        var activeCount = 0
-        for i in 0..<given where row[Int(active[i])] >= cutoff {
-            active[activeCount] = active[i]
-            activeCount += 1
+        // The first axis also drops the kernels given whose row is already below the cutoff, and the last one finds
+        // the largest final term (its best survivor), so the list is not read in passes of their own.
+        var activeCount = given
+        var maximum = -Double.infinity
+        if stages == 0 {
+            activeCount = 0
+            for i in 0..<given where row[Int(active[i])] >= cutoff {
+                active[activeCount] = active[i]
+                activeCount += 1
+            }
+            for i in 0..<activeCount where row[Int(active[i])] > maximum { maximum = row[Int(active[i])] }
         }
         for stage in 0..<stages {
             var survivors = Survivors()
+            let first = stage == 0
             if stage < choices.count {
                 let choice = choices[stage]
                 let logs = categoricalLogs[stage]
                 let own = UnsafeBufferPointer(rebasing: ownChoices[(stage * count)..<((stage + 1) * count)])
                 for i in 0..<activeCount {
                     let k = Int(active[i])
+                    if first && !(row[k] >= cutoff) { continue }
                     let partial = row[k] + Self.categoricalTerm(own: own[k], choice: choice, logs: logs)
                     row[k] = partial
                     survivors.keep(k, partial, cutoff: cutoff, in: active)
@@ -602,6 +645,7 @@ private struct PointEvaluator {
                 let memo = cellMemo[stage - choices.count]
                 for i in 0..<activeCount {
                     let k = Int(active[i])
+                    if first && !(row[k] >= cutoff) { continue }
                     var term = memo?[k] ?? .nan
                     if term.isNaN {
                         // A cheap upper bound of the cell term first: most kernels that reach this axis are
@@ -620,6 +664,7 @@ private struct PointEvaluator {
             let bestKernel = survivors.bestKernel
             let bestPartial = survivors.bestPartial
             activeCount = kept
+            if stage + 1 == stages { maximum = bestPartial }
             // A final term never exceeds its running sum, so only a running sum above the reference can raise
             // it; with few kernels left, a tighter cutoff would not save the cost of evaluating one in full.
             guard bestKernel >= 0, stage + 1 < stages, bestPartial > reference, kept > Self.refinementCount
@@ -631,8 +676,6 @@ private struct PointEvaluator {
                 cutoff = reference - ParzenEstimator.negligibleLogGap - 1
             }
         }
-        var maximum = -Double.infinity
-        for i in 0..<activeCount where row[Int(active[i])] > maximum { maximum = row[Int(active[i])] }
         guard maximum > -Double.infinity else { return -.infinity }
         if maximum == .infinity { return .infinity }
         let negligible = maximum - ParzenEstimator.negligibleLogGap
