@@ -83,19 +83,68 @@ typedef struct {
     double sum;
 } best_kept;
 
-/// Writes the kept kernels' sums into `row` and their indices to `kept`, and updates `best` with them (they come in
-/// increasing kernel order).
-static inline __attribute__((always_inline)) size_t emit(const int32_t *idx, const double *val, size_t n, double *row,
-                                                         int32_t *kept, best_kept *best) {
-    for (size_t i = 0; i < n; i++) {
-        row[idx[i]] = val[i];
-        kept[i] = idx[i];
-        if (best->kernel < 0 || val[i] > best->sum) {
-            best->kernel = idx[i];
-            best->sum = val[i];
+/// Adds the categorical axes' terms to the kept kernels' sums, writes the sums into `row`, and the indices of the
+/// kernels still ≥ cutoff to `kept`, updating `best` with them (they come in increasing kernel order). Returns how many
+/// are kept. The best kernel is kept in locals meanwhile (`row` could alias `*best`, so the compiler would store and
+/// reload it at every kernel).
+static inline __attribute__((always_inline)) size_t emit(const cparzen_kernels *kernels, const int32_t *choices,
+                                                         double cutoff, const int32_t *idx, const double *val, size_t n,
+                                                         double *row, int32_t *kept, best_kept *best) {
+    const size_t categorical = kernels->categorical_axes;
+    const size_t stride = kernels->kernel_count;
+    const int32_t *own_choices = kernels->own_choices;
+    const double *logs = kernels->logs;
+    int64_t best_kernel = best->kernel;
+    double best_sum = best->sum;
+    size_t out = 0;
+#define KEEP(k, sum)                                                                                                   \
+    kept[out++] = (k);                                                                                                 \
+    if (best_kernel < 0 || (sum) > best_sum) {                                                                         \
+        best_kernel = (k);                                                                                             \
+        best_sum = (sum);                                                                                              \
+    }
+    if (categorical == 0) {
+        for (size_t i = 0; i < n; i++) {
+            const int32_t k = idx[i];
+            const double sum = val[i];
+            row[k] = sum;
+            KEEP(k, sum)
+        }
+    } else if (categorical == 1) {
+        const int32_t choice = choices[0];
+        const double hit = logs[0];
+        const double miss = logs[1];
+        const double uniform = logs[2];
+        for (size_t i = 0; i < n; i++) {
+            const int32_t k = idx[i];
+            const int32_t own = own_choices[k];
+            const double sum = val[i] + (own < 0 ? uniform : (own == choice ? hit : miss));
+            row[k] = sum;
+            if (!(sum >= cutoff)) {
+                continue;
+            }
+            KEEP(k, sum)
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const int32_t k = idx[i];
+            double sum = val[i];
+            for (size_t a = 0; a < categorical; a++) {
+                const int32_t own = own_choices[a * stride + (size_t)k];
+                const double *axis = logs + 3 * a;
+                sum = sum + (own < 0 ? axis[2] : (own == choices[a] ? axis[0] : axis[1]));
+            }
+            row[k] = sum;
+            if (!(sum >= cutoff)) {
+                continue;
+            }
+            KEEP(k, sum)
         }
     }
-    return n;
+#undef KEEP
+    best->kernel = best_kernel;
+    best->sum = best_sum;
+    return out;
 }
 
 /// Scalar lanes [i, len) of a chunk: one axis of the dense pass (two with `pair`); sets the bits of the lanes kept.
@@ -179,7 +228,7 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
         }                                                                                                              \
         size_t n = compact(bits, sums, k0, idx, val);                                                                  \
         n = sparse_axes(kernels, point, c, cutoff, idx, val, n);                                                       \
-        out += emit(idx, val, n, row, kept + out, best);                                                               \
+        out += emit(kernels, choices, cutoff, idx, val, n, row, kept + out, best);                                     \
     }                                                                                                                  \
     return out;
 
@@ -188,8 +237,8 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
 
 #ifdef CPARZEN_X86
 
-static size_t terms_sse2(const cparzen_kernels *kernels, const double *point, size_t start, size_t end,
-                         double cutoff, double *row, int32_t *kept, best_kept *best) {
+static size_t terms_sse2(const cparzen_kernels *kernels, const double *point, const int32_t *choices,
+                         size_t start, size_t end, double cutoff, double *row, int32_t *kept, best_kept *best) {
     const size_t axes = kernels->axes;
     const __m128d half = _mm_set1_pd(0.5);
     const __m128d cut = _mm_set1_pd(cutoff);
@@ -210,8 +259,8 @@ static size_t terms_sse2(const cparzen_kernels *kernels, const double *point, si
 }
 
 __attribute__((target("avx2"))) static size_t terms_avx2(const cparzen_kernels *kernels, const double *point,
-                                                         size_t start, size_t end, double cutoff, double *row,
-                                                         int32_t *kept, best_kept *best) {
+                                                         const int32_t *choices, size_t start, size_t end,
+                                                         double cutoff, double *row, int32_t *kept, best_kept *best) {
     const size_t axes = kernels->axes;
     const __m256d half = _mm256_set1_pd(0.5);
     const __m256d cut = _mm256_set1_pd(cutoff);
@@ -232,8 +281,9 @@ __attribute__((target("avx2"))) static size_t terms_avx2(const cparzen_kernels *
 }
 
 __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kernels *kernels, const double *point,
-                                                              size_t start, size_t end, double cutoff, double *row,
-                                                              int32_t *kept, best_kept *best) {
+                                                              const int32_t *choices, size_t start, size_t end,
+                                                              double cutoff, double *row, int32_t *kept,
+                                                              best_kept *best) {
     const size_t axes = kernels->axes;
     const __m512d half = _mm512_set1_pd(0.5);
     const __m512d cut = _mm512_set1_pd(cutoff);
@@ -256,30 +306,31 @@ __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kern
 #endif
 
 /// The same loop without vectors (other architectures).
-static size_t terms_scalar(const cparzen_kernels *kernels, const double *point, size_t start, size_t end,
-                           double cutoff, double *row, int32_t *kept, best_kept *best) {
+static size_t terms_scalar(const cparzen_kernels *kernels, const double *point, const int32_t *choices, size_t start,
+                           size_t end, double cutoff, double *row, int32_t *kept, best_kept *best) {
     const size_t axes = kernels->axes;
     // No lane is in a vector: the dense passes are all scalar.
     CHUNK_LOOP(2, CHUNK + 1, {})
 }
 
-size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels, const double *point, size_t start,
-                                size_t end, double cutoff, double *row, int32_t *kept, int64_t *best) {
+size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels, const double *point,
+                                const int32_t *choices, size_t start, size_t end, double cutoff, double *row,
+                                int32_t *kept, int64_t *best) {
     size_t n;
     best_kept found = {-1, 0};
 #ifdef CPARZEN_X86
     if (isa == CPARZEN_AVX512 && cparzen_supports(CPARZEN_AVX512)) {
-        n = terms_avx512(kernels, point, start, end, cutoff, row, kept, &found);
+        n = terms_avx512(kernels, point, choices, start, end, cutoff, row, kept, &found);
     } else if (isa == CPARZEN_AVX2 && cparzen_supports(CPARZEN_AVX2)) {
-        n = terms_avx2(kernels, point, start, end, cutoff, row, kept, &found);
+        n = terms_avx2(kernels, point, choices, start, end, cutoff, row, kept, &found);
     } else if (isa == CPARZEN_SSE2) {
-        n = terms_sse2(kernels, point, start, end, cutoff, row, kept, &found);
+        n = terms_sse2(kernels, point, choices, start, end, cutoff, row, kept, &found);
     } else {
-        n = terms_scalar(kernels, point, start, end, cutoff, row, kept, &found);
+        n = terms_scalar(kernels, point, choices, start, end, cutoff, row, kept, &found);
     }
 #else
     (void)isa;
-    n = terms_scalar(kernels, point, start, end, cutoff, row, kept, &found);
+    n = terms_scalar(kernels, point, choices, start, end, cutoff, row, kept, &found);
 #endif
     *best = found.kernel;
     return n;

@@ -119,7 +119,8 @@ import Testing
     /// Kernel k's sum after every axis (base, then −(0.5·z)·z per axis in order), and whether it stays ≥ cutoff
     /// throughout.
     static func expected(
-        base: [Double], centres: [[Double]], inverseSigma: [[Double]], point: [Double], kernel k: Int, cutoff: Double
+        base: [Double], centres: [[Double]], inverseSigma: [[Double]], point: [Double], kernel k: Int, cutoff: Double,
+        ownChoices: [[Int32]] = [], logs: [[Double]] = [], choices: [Int32] = []
     ) -> Double? {
         var sum = base[k]
         for c in point.indices {
@@ -128,7 +129,54 @@ import Testing
             sum = sum - half * z
             if !(sum >= cutoff) { return nil }
         }
-        return sum
+        for a in ownChoices.indices {
+            let own = ownChoices[a][k]
+            sum = sum + (own < 0 ? logs[a][2] : (own == choices[a] ? logs[a][0] : logs[a][1]))
+        }
+        return sum >= cutoff ? sum : nil
+    }
+
+    /// Categorical axes after the continuous ones: their log probabilities are added to the kept kernels' sums in
+    /// axis order, and a kernel they take below the cutoff is dropped.
+    @Test func categoricalTermsAreAddedAfterTheContinuousAxes() {
+        var generator = SeededGenerator(seed: 12)
+        for categorical in [1, 2] {
+            for kernelCount in [1, 9, 300, 700] {
+                let base = (0..<kernelCount).map { _ in 2 - 4 * generator.nextUnit() }
+                let centres = (0..<3).map { _ in (0..<kernelCount).map { _ in 10 * generator.nextUnit() - 5 } }
+                let inverseSigma = (0..<3).map { _ in
+                    (0..<kernelCount).map { _ in 1 / (0.05 + 3 * generator.nextUnit() * generator.nextUnit()) }
+                }
+                // The last kernel is the uniform prior kernel (own choice −1).
+                let own = (0..<categorical).map { _ in
+                    (0..<kernelCount).map { k in k == kernelCount - 1 ? -1 : Int32(generator.nextUnit() * 4) }
+                }
+                let logs = (0..<categorical).map { _ in [-0.1, -3.5, -Foundation.log(4)] }
+                let choices = (0..<categorical).map { _ in Int32(generator.nextUnit() * 4) }
+                let point = (0..<3).map { _ in 10 * generator.nextUnit() - 5 }
+                for cutoff in [-Double.infinity, -60, -12, -3] {
+                    let expected = (0..<kernelCount).compactMap { k in
+                        Self.expected(
+                            base: base, centres: centres, inverseSigma: inverseSigma, point: point, kernel: k,
+                            cutoff: cutoff, ownChoices: own, logs: logs, choices: choices
+                        ).map { (k, $0) }
+                    }
+                    var best = -1
+                    for (k, sum) in expected where best < 0 || sum > (expected.first { $0.0 == best }?.1 ?? sum) {
+                        best = k
+                    }
+                    for set in KernelInstructionSet.allCases where set.isSupported {
+                        let result = set.continuousTerms(
+                            base: base, centres: centres, inverseSigma: inverseSigma, point: point,
+                            range: 0..<kernelCount, cutoff: cutoff, ownChoices: own, logs: logs, choices: choices)
+                        #expect(
+                            result.kept == expected.map(\.0)
+                                && result.sums.map(\.bitPattern) == expected.map(\.1.bitPattern) && result.best == best,
+                            "\(set): \(categorical) categorical axes, \(kernelCount) kernels, cutoff \(cutoff)")
+                    }
+                }
+            }
+        }
     }
 
     @Test func everyInstructionSetKeepsTheKernelsAboveTheCutoffWithTheirExactSums() {

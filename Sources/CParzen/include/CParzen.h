@@ -20,21 +20,31 @@ int cparzen_supports(cparzen_isa isa);
 
 /// The continuous axes of a mixture's kernels, axis-major: `centres[c][k]`, `inverse_sigma[c][k]`, and each kernel's
 /// base term (log weight plus the log normalisers of the continuous axes) `base[k]`.
+///
+/// The categorical axes that follow them (none when `categorical_axes` is 0): kernel k's own choice on categorical
+/// axis a is `own_choices[a·kernel_count + k]` (negative for the uniform prior kernel), and `logs[3a]`, `logs[3a + 1]`,
+/// `logs[3a + 2]` are the log probabilities of a hit, a miss and the uniform kernel's.
 typedef struct {
     const double *base;
     const double *const *centres;
     const double *const *inverse_sigma;
     size_t axes;
+    size_t categorical_axes;
+    size_t kernel_count;
+    const int32_t *own_choices;
+    const double *logs;
 } cparzen_kernels;
 
 /// For each kernel k in [start, end): sum = base[k], then for each axis c in order
-/// z = (point[c] − centres[c][k])·inverse_sigma[c][k] and sum = sum − (0.5·z)·z.
+/// z = (point[c] − centres[c][k])·inverse_sigma[c][k] and sum = sum − (0.5·z)·z; then, for each categorical axis a in
+/// order, sum = sum + the log probability of `choices[a]` under the kernel.
 ///
 /// Every axis term is ≤ 0, so a kernel whose running sum falls below `cutoff` is dropped without its remaining axes.
 /// A kept kernel (final sum ≥ cutoff) has its sum stored in row[k] and its index appended to `kept`, in increasing
 /// order; row entries of dropped kernels may be written too. Returns the number kept; `*best` is the kept kernel with
 /// the largest sum (the first on ties), −1 if none.
-size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels, const double *point, size_t start,
-                                size_t end, double cutoff, double *row, int32_t *kept, int64_t *best);
+size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels, const double *point,
+                                const int32_t *choices, size_t start, size_t end, double cutoff, double *row,
+                                int32_t *kept, int64_t *best);
 
 #endif

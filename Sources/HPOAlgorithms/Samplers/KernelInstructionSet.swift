@@ -34,28 +34,38 @@ enum KernelInstructionSet: CaseIterable, Sendable {
 
 extension KernelInstructionSet {
     /// The kernel loop on plain arrays (for tests): for kernels in `range`, base[k] plus each axis's
-    /// −(0.5·z)·z with z = (point[c] − centres[c][k])·inverseSigma[c][k], in axis order; the kernels whose sum stays
-    /// ≥ cutoff and their sums.
+    /// −(0.5·z)·z with z = (point[c] − centres[c][k])·inverseSigma[c][k], in axis order, then each categorical axis's
+    /// log probability of `choices[a]` (`ownChoices[a][k]` is kernel k's choice, −1 the uniform kernel; `logs[a]` hit,
+    /// miss, uniform); the kernels whose sum stays ≥ cutoff, their sums, and the first kernel with the largest one.
     func continuousTerms(
         base: [Double], centres: [[Double]], inverseSigma: [[Double]], point: [Double], range: Range<Int>,
-        cutoff: Double
-    ) -> (kept: [Int], sums: [Double]) {
+        cutoff: Double, ownChoices: [[Int32]] = [], logs: [[Double]] = [], choices: [Int32] = []
+    ) -> (kept: [Int], sums: [Double], best: Int) {
         var row = [Double](repeating: 0, count: base.count)
         var kept = [Int32](repeating: 0, count: base.count)
         var best: Int64 = -1
+        let own = ownChoices.flatMap { $0 }
+        let flatLogs = logs.flatMap { $0 }
         let count = Self.withBasePointers(of: centres) { centres in
             Self.withBasePointers(of: inverseSigma) { inverseSigma in
                 base.withUnsafeBufferPointer { base in
-                    var kernels = cparzen_kernels(
-                        base: base.baseAddress, centres: centres.baseAddress, inverse_sigma: inverseSigma.baseAddress,
-                        axes: point.count)
-                    return cparzen_continuous_terms(
-                        cValue, &kernels, point, range.lowerBound, range.upperBound, cutoff, &row, &kept, &best)
+                    own.withUnsafeBufferPointer { own in
+                        flatLogs.withUnsafeBufferPointer { flatLogs in
+                            var kernels = cparzen_kernels(
+                                base: base.baseAddress, centres: centres.baseAddress,
+                                inverse_sigma: inverseSigma.baseAddress, axes: point.count,
+                                categorical_axes: ownChoices.count, kernel_count: base.count,
+                                own_choices: own.baseAddress, logs: flatLogs.baseAddress)
+                            return cparzen_continuous_terms(
+                                cValue, &kernels, point, choices, range.lowerBound, range.upperBound, cutoff, &row,
+                                &kept, &best)
+                        }
+                    }
                 }
             }
         }
         let indices = kept.prefix(count).map { Int($0) }
-        return (indices, indices.map { row[$0] })
+        return (indices, indices.map { row[$0] }, Int(best))
     }
 
     /// Calls `body` with the base addresses of the arrays (kept alive and unmoved meanwhile).

@@ -382,8 +382,10 @@ struct ParzenEstimator: Sendable {
                                 for d in memoOffsets.indices {
                                     memoRows[d] = memoBase.map { $0 + memoOffsets[d] + cellSlots[d][j] * kernelCount }
                                 }
+                                // With continuous axes, the kernel loop has added the categorical terms too.
                                 result[j] = evaluator.logDensity(
-                                    choices: choices[j], cells: cells[j], cellMemo: memoRows,
+                                    from: continuous == 0 ? 0 : categoricalAxes.count, choices: choices[j],
+                                    cells: cells[j], cellMemo: memoRows,
                                     row: UnsafeMutableBufferPointer(start: rows + j * kernelCount, count: kernelCount),
                                     active: UnsafeMutableBufferPointer(
                                         start: keptBase + j * kernelCount, count: kernelCount),
@@ -462,36 +464,51 @@ struct ParzenEstimator: Sendable {
         let isa = instructionSet.cValue
         KernelInstructionSet.withBasePointers(of: continuousKernels.map(\.mu)) { mu in
             KernelInstructionSet.withBasePointers(of: continuousKernels.map(\.inverseSigma)) { inverseSigma in
+                let categorical = categoricalAxes.count
+                // The points' choices on the categorical axes, point-major, and the axes' log probabilities.
+                let pointChoices = choices.flatMap { $0 }
+                let logs = categoricalLogs.flatMap { [$0.hit, $0.miss, $0.uniform] }
                 baseLogDensity.withUnsafeBufferPointer { base in
                     coordinates.withUnsafeBufferPointer { coordinates in
                         guard let coordinates = coordinates.baseAddress else { return }
-                        var kernels = cparzen_kernels(
-                            base: base.baseAddress, centres: mu.baseAddress,
-                            inverse_sigma: inverseSigma.baseAddress, axes: continuous)
-                        func scan(_ j: Int, _ range: Range<Int>) {
-                            let row = rows + j * kernelCount
-                            var best: Int64 = -1
-                            keptCount[j] += cparzen_continuous_terms(
-                                isa, &kernels, coordinates + j * continuous, range.lowerBound,
-                                range.upperBound, reference[j] - Self.negligibleLogGap - 1, row,
-                                kept + j * kernelCount + keptCount[j], &best)
-                            let k = Int(best)
-                            guard k >= 0, row[k] > reference[j] else { return }
-                            let candidate = evaluator.finish(
-                                row[k], kernel: k, after: 0, choices: choices[j], cells: cells[j])
-                            if candidate > reference[j] { reference[j] = candidate }
-                        }
-                        // The reference from the last kernel (the prior kernel, which is never far off);
-                        // its entry in the kept list is overwritten by the scan of its block.
-                        for j in 0..<count {
-                            scan(j, (kernelCount - 1)..<kernelCount)
-                            keptCount[j] = 0
-                        }
-                        var start = 0
-                        while start < kernelCount {
-                            let end = Swift.min(start + Self.blockSize, kernelCount)
-                            for j in 0..<count { scan(j, start..<end) }
-                            start = end
+                        packedChoices.withUnsafeBufferPointer { own in
+                            logs.withUnsafeBufferPointer { logs in
+                                pointChoices.withUnsafeBufferPointer { pointChoices in
+                                    var kernels = cparzen_kernels(
+                                        base: base.baseAddress, centres: mu.baseAddress,
+                                        inverse_sigma: inverseSigma.baseAddress, axes: continuous,
+                                        categorical_axes: categorical,
+                                        kernel_count: kernelCount, own_choices: own.baseAddress, logs: logs.baseAddress)
+                                    // The sums come back with the categorical terms added: a kernel is finished from the discrete
+                                    // axes on.
+                                    func scan(_ j: Int, _ range: Range<Int>) {
+                                        let row = rows + j * kernelCount
+                                        var best: Int64 = -1
+                                        keptCount[j] += cparzen_continuous_terms(
+                                            isa, &kernels, coordinates + j * continuous,
+                                            pointChoices.baseAddress.map { $0 + j * categorical }, range.lowerBound,
+                                            range.upperBound, reference[j] - Self.negligibleLogGap - 1, row,
+                                            kept + j * kernelCount + keptCount[j], &best)
+                                        let k = Int(best)
+                                        guard k >= 0, row[k] > reference[j] else { return }
+                                        let candidate = evaluator.finish(
+                                            row[k], kernel: k, after: categorical, choices: choices[j], cells: cells[j])
+                                        if candidate > reference[j] { reference[j] = candidate }
+                                    }
+                                    // The reference from the last kernel (the prior kernel, which is never far off);
+                                    // its entry in the kept list is overwritten by the scan of its block.
+                                    for j in 0..<count {
+                                        scan(j, (kernelCount - 1)..<kernelCount)
+                                        keptCount[j] = 0
+                                    }
+                                    var start = 0
+                                    while start < kernelCount {
+                                        let end = Swift.min(start + Self.blockSize, kernelCount)
+                                        for j in 0..<count { scan(j, start..<end) }
+                                        start = end
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -599,12 +616,14 @@ private struct PointEvaluator {
         return term
     }
 
-    /// log Σₖ exp(row[k] + the categorical and discrete terms) over the kernels `active[0..<activeCount]` (in
-    /// increasing order); `row` holds each kernel's base plus its continuous terms and is used as working memory.
-    /// `reference` is one kernel's final term: a kernel whose row is below it by more than `negligibleLogGap` + 1
-    /// cannot count, and the kernels left out of `active` are such kernels.
+    /// log Σₖ exp(row[k] + the terms of the axes from stage `firstStage` on) over the kernels
+    /// `active[0..<activeCount]` (in increasing order); `row` holds each kernel's base plus the terms of the axes
+    /// before (the continuous ones, and the categorical ones when the kernel loop added them) and is used as working
+    /// memory. `reference` is one kernel's final term: a kernel whose row is below it by more than
+    /// `negligibleLogGap` + 1 cannot count, and the kernels left out of `active` are such kernels.
     func logDensity(
-        choices: [Int32], cells: [(lower: Double, upper: Double)], cellMemo: [UnsafeMutablePointer<Double>?],
+        from firstStage: Int, choices: [Int32], cells: [(lower: Double, upper: Double)],
+        cellMemo: [UnsafeMutablePointer<Double>?],
         row: UnsafeMutableBufferPointer<Double>, active: UnsafeMutableBufferPointer<Int32>, activeCount given: Int,
         reference: Double
     ) -> Double {
@@ -616,7 +635,7 @@ private struct PointEvaluator {
         // the largest final term (its best survivor), so the list is not read in passes of their own.
         var activeCount = given
         var maximum = -Double.infinity
-        if stages == 0 {
+        if firstStage == stages {
             activeCount = 0
             for i in 0..<given where row[Int(active[i])] >= cutoff {
                 active[activeCount] = active[i]
@@ -624,9 +643,9 @@ private struct PointEvaluator {
             }
             for i in 0..<activeCount where row[Int(active[i])] > maximum { maximum = row[Int(active[i])] }
         }
-        for stage in 0..<stages {
+        for stage in firstStage..<stages {
             var survivors = Survivors()
-            let first = stage == 0
+            let first = stage == firstStage
             if stage < choices.count {
                 let choice = choices[stage]
                 let logs = categoricalLogs[stage]
