@@ -73,6 +73,14 @@ final class StudyCache: Sendable {
                 if !trial.state.isFinished, state.seen.contains(trial.number), state.unfinished[trial.id] == nil {
                     continue
                 }
+                // Likewise a WAITING form of a trial already seen RUNNING (a refresh on the heartbeat thread that
+                // read a retry before a run started it): a trial never goes back to WAITING.
+                if trial.state == .waiting, let number = state.unfinished[trial.id],
+                    let index = Self.position(of: trial.id, number: number, in: state),
+                    state.ordered[index].state == .running
+                {
+                    continue
+                }
                 let seenBefore = state.seen.contains(trial.number)
                 state.seen.insert(trial.number)
                 if trial.state.isFinished, !retention.keepsRow(trial.state) {

@@ -114,8 +114,12 @@ public final class StudyManager: Sendable {
     let registry = Mutex(Registry())
     /// Writes the heartbeats of the trials the daemon trains and recovers lost trials of the running studies.
     let heartbeats: HeartbeatMonitor
+    /// When this manager started (its configuration's clock): clients could not reach a daemon that was down, so
+    /// their silence counts from here at the earliest.
+    let startedAt: Date
 
     public init(storage: any StudyStorage, configuration: Configuration, logger: Logger) {
+        self.startedAt = configuration.now()
         self.storage = storage
         self.configuration = configuration
         self.trainerPool = TrainerPool(threads: configuration.workers)
@@ -124,10 +128,12 @@ public final class StudyManager: Sendable {
         self.metrics = RuntimeMetrics()
         self.logger = logger
         let tick = DeferredAction()
+        let interval = DeferredInterval(fallback: configuration.heartbeatInterval)
         self.heartbeats = HeartbeatMonitor(
-            interval: configuration.heartbeatInterval,
+            interval: { interval.value() },
             beat: { trial in try? storage.recordHeartbeat(of: trial) },
             tick: { tick.run() })
+        interval.set { [weak self] in self?.heartbeatInterval ?? configuration.heartbeatInterval }
         tick.set { [weak self] in
             self?.recoverLostTrialsOfOtherWorkers()
             self?.failSilentRemoteTrials()
@@ -146,12 +152,16 @@ public final class StudyManager: Sendable {
 
     /// Fails and re-queues RUNNING trials asked with heartbeats through the API whose client fell silent past the
     /// study's grace period (`StudySession.failSilentRemoteTrials`), in every loaded study. Runs on the heartbeat
-    /// thread. A study that this leaves idle (its last trial failed without a retry, its budget used) is released
-    /// as after a tell.
+    /// thread. Silence counts from the daemon's start at the earliest: a client cannot report to a daemon that is
+    /// down, so after a restart every remote trial has a whole grace period to show it is alive. A study that this
+    /// leaves idle (its last trial failed without a retry, its budget used) is released as after a tell.
     func failSilentRemoteTrials() {
         let studies = registry.withLock { Array($0.studies.values) }
         for study in studies {
-            guard let failed = try? study.session.failSilentRemoteTrials(now: configuration.now()) else { continue }
+            let now = configuration.now()
+            guard now.timeIntervalSince(startedAt) > study.spec.retry.gracePeriod,
+                let failed = try? study.session.failSilentRemoteTrials(now: now)
+            else { continue }
             for trial in failed {
                 metrics.recordFinish(.fail)
                 logger.info("study \(study.name): trial \(trial.number) failed: its remote worker fell silent")
@@ -267,6 +277,21 @@ public final class StudyManager: Sendable {
             registry.studies[study.name] = study
             registry.released[study.name] = nil
         }
+        wakeHeartbeatsIfFaster(study)
+    }
+
+    /// A study that asks for heartbeats more often than the daemon's interval shortens the current wait.
+    private func wakeHeartbeatsIfFaster(_ study: ManagedStudy) {
+        if study.spec.retry.heartbeatInterval < configuration.heartbeatInterval { heartbeats.wake() }
+    }
+
+    /// How often the heartbeat thread runs: the daemon's interval, or the shortest `retry.heartbeat_interval` of
+    /// the loaded studies when that is shorter, so that the trials the daemon trains beat as often as their study
+    /// asks (another process on the storage judges them by the study's grace period) and silent remote trials are
+    /// noticed within their grace period.
+    var heartbeatInterval: TimeInterval {
+        let shortest = registry.withLock { $0.studies.values.map(\.spec.retry.heartbeatInterval).min() }
+        return min(configuration.heartbeatInterval, shortest ?? configuration.heartbeatInterval)
     }
 
     /// The loaded study named `name`; a study stored since the daemon started (by another program) is loaded on
@@ -285,12 +310,14 @@ public final class StudyManager: Sendable {
         let released = registry.withLock { $0.released[name] }
         let study = try await open(
             spec: spec, record: record, systemAttributes: [:], status: status, restoring: released?.run)
-        return registry.withLock { registry in
-            if let existing = registry.studies[name] { return existing }
+        let (loaded, added) = registry.withLock { registry -> (ManagedStudy, Bool) in
+            if let existing = registry.studies[name] { return (existing, false) }
             registry.studies[name] = study
             registry.released[name] = nil
-            return study
+            return (study, true)
         }
+        if added { wakeHeartbeatsIfFaster(study) }
+        return loaded
     }
 
     // MARK: Submit
@@ -550,4 +577,16 @@ final class DeferredAction: Sendable {
     func set(_ body: @escaping @Sendable () -> Void) { action.withLock { $0 = body } }
 
     func run() { action.withLock { $0 }?() }
+}
+
+/// A heartbeat interval read through the manager once it exists (`fallback` until then).
+final class DeferredInterval: Sendable {
+    private let source = Mutex<(@Sendable () -> TimeInterval)?>(nil)
+    private let fallback: TimeInterval
+
+    init(fallback: TimeInterval) { self.fallback = fallback }
+
+    func set(_ body: @escaping @Sendable () -> TimeInterval) { source.withLock { $0 = body } }
+
+    func value() -> TimeInterval { source.withLock { $0 }?() ?? fallback }
 }

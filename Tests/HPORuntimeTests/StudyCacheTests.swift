@@ -47,4 +47,22 @@ struct StudyCacheTests {
         #expect(cache.countsByState[.running] == 0 && cache.countsByState[.pruned] == 2)
         #expect(cache.trialsCounted == 2 && cache.trialCount == 2)
     }
+
+    @Test(arguments: [
+        TrialRetention(sampler: SamplerSpec(kind: .random), scheduler: .median(PercentileOptions())),
+        TrialRetention(sampler: SamplerSpec(kind: .random), scheduler: .none), TrialRetention.whole,
+    ])
+    func aStaleWaitingFormReadBeforeAStartIsIgnored(retention: TrialRetention) {
+        let cache = StudyCache(direction: .minimize, retention: retention)
+        // A retry is queued (WAITING), a run starts it; a refresh that read it while it waited applies its result
+        // afterwards, then the run's report and tell arrive.
+        cache.update([Self.trial(0, .fail), Self.trial(1, .waiting)])
+        cache.update([Self.trial(1, .running)])
+        cache.update([Self.trial(1, .waiting)])
+        #expect(cache.countsByState[.running] == 1 && cache.countsByState[.waiting, default: 0] == 0)
+        #expect(cache.unfinishedTrials.map(\.state) == [.running])
+        cache.update([Self.trial(1, .complete, value: 3)])
+        #expect(cache.countsByState[.complete] == 1 && cache.countsByState[.running] == 0)
+        #expect(cache.unfinishedTrials.isEmpty)
+    }
 }
