@@ -25,7 +25,10 @@ let package = Package(
         .target(name: "HPOAlgorithms", dependencies: ["HPOCore", "CParzen"], swiftSettings: strict),
         .target(
             name: "HPOStorage",
-            dependencies: ["HPOCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "HPOCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .systemLibrary(

@@ -46,13 +46,18 @@ extension SQLiteStorage {
             + "(SELECT t.trial_id \(waiting) AND EXISTS (\(isRetry)) ORDER BY t.trial_id LIMIT 1), "
             + "EXISTS (SELECT 1 FROM trials t WHERE t.study_id = s.study_id AND t.trial_id > ?) "
             + "FROM studies s WHERE s.study_id = ?"
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: sql), arguments: [newerThan ?? Int64.max, study])
-        else { throw StorageError.studyNotFound("with id \(study)") }
-        let name: String = row[0] ?? ""
-        try checkSingleObjective(name: name, objectives: row[1] ?? 0)
-        let last: Int? = row[2]
+        let query = try DirectStatement(db, sql: sql)
+        try query.bind(newerThan ?? Int64.max, at: 1)
+        try query.bind(study, at: 2)
+        let read = try query.firstRow { row in
+            (
+                name: row.string(0) ?? "", objectives: row.int(1) ?? 0, last: row.int(2), uncounted: row.int(3) ?? 0,
+                oldestWaiting: row.int64(4), oldestWaitingRetry: row.int64(5), hasNewerTrial: (row.int(6) ?? 0) != 0
+            )
+        }
+        guard let read else { throw StorageError.studyNotFound("with id \(study)") }
+        try checkSingleObjective(name: read.name, objectives: read.objectives)
+        let last = read.last
         var number = 0
         if let last, last >= 0 {
             number = last + 1
@@ -62,7 +67,7 @@ extension SQLiteStorage {
                     db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?"), arguments: [study]) ?? 0
         }
         return StartState(
-            number: number, uncounted: row[3] ?? 0, oldestWaiting: row[4], oldestWaitingRetry: row[5],
-            hasNewerTrial: row[6] ?? false)
+            number: number, uncounted: read.uncounted, oldestWaiting: read.oldestWaiting,
+            oldestWaitingRetry: read.oldestWaitingRetry, hasNewerTrial: read.hasNewerTrial)
     }
 }

@@ -27,13 +27,16 @@ extension SQLiteStorage {
         }
         let start = trial.state == .waiting ? nil : time
         let complete = trial.state.isFinished ? time : nil
-        try db.cachedStatement(
+        let insert = try DirectStatement(
+            db,
             sql: "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
-                + "VALUES (?, ?, ?, ?, ?)"
-        ).execute(arguments: [
-            number, study, trial.state.rawValue, start.map(OptunaDateTime.format),
-            complete.map(OptunaDateTime.format),
-        ])
+                + "VALUES (?, ?, ?, ?, ?)")
+        try insert.bind(number, at: 1)
+        try insert.bind(study, at: 2)
+        try insert.bind(trial.state.rawValue, at: 3)
+        try insert.bind(start.map(OptunaDateTime.format), at: 4)
+        try insert.bind(complete.map(OptunaDateTime.format), at: 5)
+        try insert.run()
         let id = db.lastInsertedRowID
         try insertParams(trial, of: id, texts: texts, db)
         try Self.upsert(trial.userAttributes, into: .trialUser, owner: id, db)
@@ -57,16 +60,25 @@ extension SQLiteStorage {
     private static func insertParams(_ trial: NewTrial, of id: TrialID, texts: DistributionTexts, _ db: Database)
         throws
     {
-        var rows: [(any DatabaseValueConvertible)?] = []
+        var rows: [(name: String, value: Double, distribution: Distribution)] = []
+        rows.reserveCapacity(trial.params.count)
         for name in trial.params.keys.sorted() {
             guard let value = trial.params[name], let distribution = trial.distributions[name] else { continue }
-            rows += [id, name, value, texts.json(distribution)]
+            rows.append((name, value, distribution))
         }
         var start = 0
         while start < rows.count {
-            let end = min(rows.count, start + 4 * paramRowsPerStatement)
-            try db.cachedStatement(sql: paramInsertTexts[(end - start) / 4]).execute(
-                arguments: StatementArguments(rows[start..<end]))
+            let end = min(rows.count, start + paramRowsPerStatement)
+            let insert = try DirectStatement(db, sql: paramInsertTexts[end - start])
+            var index: Int32 = 1
+            for row in rows[start..<end] {
+                try insert.bind(id, at: index)
+                try insert.bind(row.name, at: index + 1)
+                try insert.bind(row.value, at: index + 2)
+                try insert.bind(texts.json(row.distribution), at: index + 3)
+                index += 4
+            }
+            try insert.run()
             start = end
         }
     }
@@ -161,10 +173,13 @@ extension SQLiteStorage {
             (try? StorageRules.checkFinish(number: number, state: state, value: value)) != nil
         }
         return try write { db in
-            let update = try db.cachedStatement(
-                sql: "UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ? AND state = 'RUNNING'")
+            let update = try DirectStatement(
+                db, sql: "UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ? AND state = 'RUNNING'")
+            try update.bind(state.rawValue, at: 1)
+            try update.bind(time, at: 2)
+            try update.bind(trial, at: 3)
             if valid == true {
-                try update.execute(arguments: [state.rawValue, time, trial])
+                try update.run()
                 if db.changesCount == 0 {
                     let (current, number) = try Self.trialState(trial, db)
                     throw StorageError.trialNotRunning(number: number, state: current)
@@ -173,16 +188,20 @@ extension SQLiteStorage {
                 let (current, number) = try Self.trialState(trial, db)
                 guard current == .running else { throw StorageError.trialNotRunning(number: number, state: current) }
                 try StorageRules.checkFinish(number: number, state: state, value: value)
-                try update.execute(arguments: [state.rawValue, time, trial])
+                try update.run()
             }
             // A FAIL trial has no value row (as in Optuna); a PRUNED one keeps its value.
             if let value, !value.isNaN, state != .fail {
                 let (stored, type) = StoredValueType.encode(value)
-                try db.cachedStatement(
+                let insert = try DirectStatement(
+                    db,
                     sql: "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, ?) "
                         + "ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, "
-                        + "value_type = excluded.value_type"
-                ).execute(arguments: [trial, stored, type.rawValue])
+                        + "value_type = excluded.value_type")
+                try insert.bind(trial, at: 1)
+                try insert.bind(stored, at: 2)
+                try insert.bind(type.rawValue, at: 3)
+                try insert.run()
             }
             try Self.upsert(userAttributes, into: .trialUser, owner: trial, db)
             try Self.upsert(systemAttributes, into: .trialSystem, owner: trial, db)

@@ -297,11 +297,15 @@ public struct SQLiteStorage: StudyStorage, HeldTrialFinishing, CheckedStarting {
         throws
     {
         guard !attributes.isEmpty else { return }
-        let statement = try db.cachedStatement(
+        let statement = try DirectStatement(
+            db,
             sql: "INSERT INTO \(table.rawValue) (\(table.ownerColumn), \"key\", value_json) VALUES (?, ?, ?) "
                 + "ON CONFLICT (\(table.ownerColumn), \"key\") DO UPDATE SET value_json = excluded.value_json")
         for key in attributes.keys.sorted() {
-            try statement.execute(arguments: [owner, key, attributes[key, default: .null].jsonText])
+            try statement.bind(owner, at: 1)
+            try statement.bind(key, at: 2)
+            try statement.bind(attributes[key, default: .null].jsonText, at: 3)
+            try statement.run()
         }
     }
 

@@ -258,4 +258,73 @@ struct RunPathStorageTests {
         #expect(try storage.startTrial(in: study.id, NewTrial(), budget: 2) == nil)
         #expect(try storage.budgetedTrialCount(in: study.id) == 2)
     }
+
+    @Test func textsBoundDirectlyReadBackByteForByte() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let storage = try SQLiteStorage(path: folder.appendingPathComponent("study.db").path)
+        let study = try storage.createStudy(name: "texts", direction: .minimize, systemAttributes: [:])
+        let names = ["", "é", "a b", "日本語", String(repeating: "long ", count: 200)]
+        var proposal = NewTrial(state: .running)
+        for (index, name) in names.enumerated() {
+            proposal.params[name] = Double(index) - 0.5
+            proposal.distributions[name] = distribution
+            proposal.systemAttributes[name] = .string(name + "\u{0}")
+        }
+        let trial = try #require(try storage.startTrial(in: study.id, proposal, budget: nil))
+        try storage.finishTrial(
+            held: trial, state: .complete, value: -0.0, userAttributes: ["日本語": .string("a\u{0}")],
+            systemAttributes: ["": .string("")])
+        let stored = try #require(try storage.trial(trial.id))
+        #expect(stored.params == proposal.params)
+        #expect(Set(stored.distributions.keys) == Set(names))
+        #expect(stored.systemAttributes == proposal.systemAttributes.merging(["": .string("")]) { $1 })
+        #expect(stored.userAttributes == ["日本語": .string("a\u{0}")])
+        #expect(stored.value == 0)
+    }
+
+    @Test func aPreparedFinishWritesNothingUntilItCommitsAndReturnsTheTrialAsStored() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clock = ManualClock()
+        let storage = try SQLiteStorage(path: folder.appendingPathComponent("study.db").path, now: { clock.now })
+        let study = try storage.createStudy(name: "prepared", direction: .minimize, systemAttributes: [:])
+        let trial = try running(storage, in: study.id, x: 2)
+        let prepared = storage.prepareFinish(
+            held: trial, state: .complete, value: 4, userAttributes: ["u": .integer(1)], systemAttributes: [:])
+        clock.advance(by: 5)
+        #expect(try storage.trial(trial.id)?.state == .running)
+        try prepared.commit()
+        // Stored at the time it was prepared, not at the commit.
+        #expect(try storage.trial(trial.id) == prepared.trial)
+        #expect(prepared.trial.value == 4)
+    }
+
+    @Test func aWriteThatBreaksAConstraintFailsAsAStorageErrorAndTheStatementServesAgain() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let storage = try SQLiteStorage(path: folder.appendingPathComponent("study.db").path)
+        let study = try storage.createStudy(name: "constraint", direction: .minimize, systemAttributes: [:])
+        let trial = try running(storage, in: study.id, x: 0)
+        // A second value row for the trial's objective is refused by Optuna's UNIQUE (trial_id, objective).
+        do {
+            try storage.write { db in
+                let insert = try DirectStatement(
+                    db,
+                    sql: "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, 1, 'FINITE')"
+                )
+                try insert.bind(trial.id, at: 1)
+                try insert.run()
+                try insert.bind(trial.id, at: 1)
+                try insert.run()
+            }
+            Issue.record("the second insert was accepted")
+        } catch {
+            #expect("\(error)".contains("UNIQUE"))
+        }
+        // The transaction was rolled back, and the connection writes on.
+        let finished = try storage.finishTrial(
+            held: trial, state: .complete, value: 3, userAttributes: [:], systemAttributes: [:])
+        #expect(try storage.trial(trial.id) == finished)
+    }
 }
