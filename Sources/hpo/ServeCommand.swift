@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HPORuntime
 import HPOServer
+import HPOTraining
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,6 +33,9 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBody: Int = 1 << 20
 
     func run() async throws {
+        // As `hpo run` does, before anything else: OpenBLAS's idle helper threads spin from the moment it loads, and
+        // the trainer pool's threads each make their BLAS calls on one thread.
+        BLAS.stopHelperThreads()
         try await failing {
             if let workers, workers < 1 { throw CommandError("--workers: must be an integer >= 1") }
             guard (0...65535).contains(port) else { throw CommandError("--port: must be between 0 and 65535") }

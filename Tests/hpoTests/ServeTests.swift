@@ -39,6 +39,30 @@ import Testing
         }
     }
 
+    #if os(Linux)
+        /// OpenBLAS starts idle helper threads when it loads, which spin for a while; the daemon ends them first
+        /// thing, as `hpo run` does (its trainer threads make each BLAS call on one thread). A thread bears the
+        /// process's name until it names itself (the runtime's threads do, soon after they start; OpenBLAS's never
+        /// do): only the main thread is left with it.
+        @Test func theDaemonKeepsNoOpenBLASHelperThread() throws {
+            let harness = try CLIHarness()
+            let daemon = try DaemonProcess(harness, arguments: ["--storage", "sqlite:///daemon.db", "--workers", "2"])
+            defer { _ = daemon.terminate() }
+            let tasks = "/proc/\(daemon.process.processIdentifier)/task"
+            let processName = String(harness.binary.lastPathComponent.prefix(15))
+            var names: [String] = []
+            for _ in 0..<100 {
+                names = try FileManager.default.contentsOfDirectory(atPath: tasks).map { task in
+                    try String(contentsOfFile: "\(tasks)/\(task)/comm", encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                if names.filter({ $0 == processName }).count == 1 { break }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            #expect(names.filter { $0 == processName }.count == 1, "\(names)")
+        }
+    #endif
+
     @Test func threeSubmittedStudiesFinishInterleavedOnThePool() async throws {
         let harness = try CLIHarness()
         let daemon = try DaemonProcess(harness, arguments: ["--storage", "sqlite:///daemon.db", "--workers", "2"])
