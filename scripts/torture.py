@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Crash torture for `hpo run`: a study is killed with SIGKILL at random moments and restarted each time.
 
-Runs a `n_trials`-trial, 2-worker study; `--kills` times it starts `hpo run`, waits a random moment and kills the
+Runs a `n_trials`-trial, 2-worker study (`--workers`); `--kills` times it starts `hpo run`, waits a random moment and kills the
 process with SIGKILL, then checks that every value committed before the kill is unchanged. A last run finishes the
 study. It then prints the counts and fails (exit 1) unless:
 
@@ -11,7 +11,7 @@ study. It then prints the counts and fails (exit 1) unless:
 - trial numbers are unique and dense (0 .. count-1);
 - no trial is left RUNNING or WAITING.
 
-Usage: scripts/torture.py [--trials 100] [--kills 30] [--seed 1] [--hpo .build/debug/hpo]
+Usage: scripts/torture.py [--trials 100] [--kills 30] [--seed 1] [--workers 2] [--hpo .build/debug/hpo]
 (`HPO_BIN` also names the binary). Needs only the Python standard library.
 """
 
@@ -30,7 +30,7 @@ name: torture
 direction: minimize
 sampler: {{type: random, seed: 7}}
 trainer: {{type: function, objective: curve, steps: {steps}, step_delay: {delay}}}
-budget: {{n_trials: {trials}, workers: 2}}
+budget: {{n_trials: {trials}, workers: {workers}}}
 retry: {{max_retries: 1000, heartbeat_interval: 0.2s, grace_period: 1s}}
 space:
   lr: {{type: float, low: 0.0001, high: 1.0, log: true}}
@@ -91,6 +91,7 @@ def main():
     parser.add_argument("--kills", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2, help="the study's budget.workers (1: finishes overlap)")
     parser.add_argument("--step-delay", default="0.02s")
     parser.add_argument("--max-wait", type=float, default=0.8, help="longest run before a kill, seconds")
     parser.add_argument("--hpo", default=os.environ.get("HPO_BIN", ".build/debug/hpo"))
@@ -103,7 +104,11 @@ def main():
     directory = tempfile.mkdtemp(prefix="hpo-torture-")
     study = os.path.join(directory, "study.yaml")
     with open(study, "w") as handle:
-        handle.write(STUDY.format(trials=arguments.trials, steps=arguments.steps, delay=arguments.step_delay))
+        handle.write(
+            STUDY.format(
+                trials=arguments.trials, workers=arguments.workers, steps=arguments.steps, delay=arguments.step_delay
+            )
+        )
     db = os.path.join(directory, "torture.db")
     command = [binary, "run", study, "--storage", f"sqlite:///{db}"]
     log = open(os.path.join(directory, "runs.log"), "w")
