@@ -9,22 +9,13 @@ enum APIJSON {
     /// A trial: number, state, value, parameters (external values), intermediate values, attributes and times.
     /// The fields `hpo trials --format json` prints, plus `system_attrs`, `datetime_complete` and `fail_reason`.
     static func trial(_ trial: Trial) -> JSONValue {
-        var params: [String: JSONValue] = [:]
-        for (name, value) in trial.assignment.values { params[name] = value.json }
-        var intermediate: [String: JSONValue] = [:]
-        for (step, value) in trial.intermediateValues { intermediate["\(step)"] = number(value) }
-        return .object([
-            "number": .integer(trial.number),
-            "state": .string(trial.state.rawValue),
-            "value": trial.value.map(number) ?? .null,
-            "params": .object(params),
-            "intermediate_values": .object(intermediate),
-            "user_attrs": .object(trial.userAttributes),
-            "system_attrs": .object(trial.systemAttributes),
-            "datetime_start": trial.datetimeStart.map(date) ?? .null,
-            "datetime_complete": trial.datetimeComplete.map(date) ?? .null,
-            "duration_s": trial.duration.map(JSONValue.number) ?? .null,
-        ])
+        var members = TrialJSON.sharedMembers(of: trial)
+        members["number"] = .integer(trial.number)
+        members["value"] = trial.value.map(number) ?? .null
+        members["system_attrs"] = .object(trial.systemAttributes)
+        members["datetime_start"] = trial.datetimeStart.map(date) ?? .null
+        members["datetime_complete"] = trial.datetimeComplete.map(date) ?? .null
+        return .object(members)
     }
 
     /// `{"trial": N, "params": {...}}`, as `hpo ask` prints it.

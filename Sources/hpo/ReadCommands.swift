@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HPOCore
+import HPORuntime
 import HPOStorage
 
 struct StudiesCommand: AsyncParsableCommand {
@@ -154,20 +155,11 @@ struct TrialsCommand: AsyncParsableCommand {
 
 /// The JSON object of one trial, as `best --json` and `trials --format json` print it.
 func trialJSON(_ trial: Trial, space: SearchSpace?, numberKey: String) -> JSONValue {
-    var params: [String: JSONValue] = [:]
-    for (name, value) in trial.assignment.values { params[name] = value.json }
-    var intermediate: [String: JSONValue] = [:]
-    for (step, value) in trial.intermediateValues { intermediate["\(step)"] = value.isNaN ? .null : .number(value) }
-    return .object([
-        numberKey: .integer(trial.number),
-        "state": .string(trial.state.rawValue),
-        "value": trial.value.map(JSONValue.number) ?? .null,
-        "params": .object(params),
-        "duration_s": trial.duration.map(JSONValue.number) ?? .null,
-        "datetime_start": trial.datetimeStart.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null,
-        "user_attrs": .object(trial.userAttributes),
-        "intermediate_values": .object(intermediate),
-    ])
+    var members = TrialJSON.sharedMembers(of: trial)
+    members[numberKey] = .integer(trial.number)
+    members["value"] = trial.value.map(JSONValue.number) ?? .null
+    members["datetime_start"] = trial.datetimeStart.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null
+    return .object(members)
 }
 
 func orderedParams(_ trial: Trial, space: SearchSpace?) -> [(name: String, value: ParamValue)] {
