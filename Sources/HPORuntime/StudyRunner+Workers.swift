@@ -17,7 +17,9 @@ import Synchronization
 /// sees the history it would have seen after the commit, so it is the same. The next start waits for the commit
 /// before it writes (one transaction after the other, in the same order as without the writer), and the trial's
 /// end (its heartbeat stops, its checkpoint goes, the finished event) follows the commit. When the commit fails, the
-/// cache is read again from storage and the proposal made anew.
+/// cache is read again from storage and the proposal made anew. A finish is handed over only while proposals take
+/// at least `Options.shortestOverlappedProposal` (the last one is timed): waking the writer costs more than a quick
+/// proposal (the random sampler's) saves, so then the finish is written in place, with the same result.
 final class RunWorkers: Sendable {
     struct Outcome {
         var launched = 0
@@ -51,6 +53,10 @@ final class RunWorkers: Sendable {
     private let finishes: FinishWriter?
     /// Set when a finish committed by `finishes` failed, until the next start sees it.
     private let finishFailed = Atomic<Bool>(false)
+    /// When the last trial's finish was written or handed over (uptime nanoseconds), and whether the proposal that
+    /// followed took long enough to hand the next finish over.
+    private let lastFinish = Atomic<UInt64>(0)
+    private let overlapping = Atomic<Bool>(true)
 
     init(
         runner: StudyRunner, monitor: HeartbeatMonitor, started: Date, timeLimit: TimeInterval?,
@@ -74,6 +80,9 @@ final class RunWorkers: Sendable {
     /// Waits for the last deferred finish to commit; false when it failed.
     private func settleFinish() -> Bool {
         guard let finishes else { return true }
+        let proposed = DispatchTime.now().uptimeNanoseconds &- lastFinish.load(ordering: .relaxed)
+        let shortest = UInt64(max(0, runner.options.shortestOverlappedProposal) * 1e9)
+        overlapping.store(proposed >= shortest, ordering: .relaxed)
         finishes.settle()
         return !finishFailed.exchange(false, ordering: .acquiringAndReleasing)
     }
@@ -138,7 +147,8 @@ final class RunWorkers: Sendable {
             let finished = session.execute(
                 trial, trainer: runner.trainer, cancellation: runner.cancelTrials,
                 exclusively: { finishing in asking.withLock { _ in finishing() } },
-                deferring: finishes.map { _ in { deferred = $0 } })
+                deferring: overlapping.load(ordering: .relaxed) ? finishes.map { _ in { deferred = $0 } } : nil)
+            defer { lastFinish.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed) }
             if let deferred, let finishes {
                 finishes.submit { [self] in
                     var stored = deferred.trial

@@ -49,6 +49,9 @@ public final class StudyRunner: Sendable {
         /// With one worker, whether a trial's finishing transaction commits on another thread while the next trial
         /// is proposed (see `RunWorkers`). The stored trials are the same either way.
         public var overlapsFinishes = true
+        /// Seconds: while the last proposal took less, a finish is written in place (handing it over costs more than
+        /// it saves); 0 hands every finish over.
+        public var shortestOverlappedProposal: TimeInterval = 50e-6
 
         public init(
             workers: Int, nTrials: Int?, timeout: TimeInterval?, timeoutScope: TimeoutScope = .run,

@@ -47,7 +47,8 @@ struct OverlappedFinishTests {
     /// Runs the study on a new SQLite file with one worker; `during` runs inside the trainer of each trial, with
     /// the trial's number and the file's path. Returns the stored trials and the run's events.
     func run(
-        overlapping: Bool, trials: Int, during: @escaping @Sendable (Int, String) throws -> Void = { _, _ in }
+        overlapping: Bool, trials: Int, shortestOverlapped: TimeInterval = 0,
+        during: @escaping @Sendable (Int, String) throws -> Void = { _, _ in }
     ) async throws -> (stored: [StoredTrial], events: [String]) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hpo-overlap-\(UUID())")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -65,6 +66,8 @@ struct OverlappedFinishTests {
         }
         var options = StudyRunner.Options(workers: 1, nTrials: trials, timeout: nil)
         options.overlapsFinishes = overlapping
+        // 0: every finish handed over, however quick the proposals.
+        options.shortestOverlappedProposal = shortestOverlapped
         let runner = StudyRunner(session: session, trainer: trainer, options: options)
         let pool = TrainerPool(threads: 1)
         defer { pool.shutdown() }
@@ -87,6 +90,10 @@ struct OverlappedFinishTests {
         let expected = (0..<30).flatMap { ["started \($0)", "finished \($0) COMPLETE"] }
         #expect(overlapped.events == expected)
         #expect(inPlace.events == expected)
+        // Handing over only the finishes after slow proposals (TPE's, not its random start-up ones) mixes both.
+        let mixed = try await run(overlapping: true, trials: 30, shortestOverlapped: 200e-6)
+        #expect(mixed.stored == inPlace.stored)
+        #expect(mixed.events == expected)
     }
 
     @Test func aFinishThatFailsToCommitLeavesTheTrialAsStoredAndTheNextProposalSeesIt() async throws {
