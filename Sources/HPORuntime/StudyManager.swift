@@ -127,12 +127,12 @@ public final class StudyManager: Sendable {
         self.share = PoolShare(slots: configuration.workers)
         self.metrics = RuntimeMetrics()
         self.logger = logger
-        let tick = DeferredAction()
-        let interval = DeferredInterval(fallback: configuration.heartbeatInterval)
+        let tick = Deferred<Void>()
+        let interval = Deferred<TimeInterval>()
         self.heartbeats = HeartbeatMonitor(
-            interval: { interval.value() },
+            interval: { interval() ?? configuration.heartbeatInterval },
             beat: { trial in try? storage.recordHeartbeat(of: trial) },
-            tick: { tick.run() })
+            tick: { tick() })
         interval.set { [weak self] in self?.heartbeatInterval ?? configuration.heartbeatInterval }
         tick.set { [weak self] in
             self?.recoverLostTrialsOfOtherWorkers()
@@ -570,23 +570,11 @@ final class ResumeOnce<Value: Sendable>: Sendable {
     }
 }
 
-/// An action set after the object that calls it is built (a callback that needs `self`).
-final class DeferredAction: Sendable {
-    private let action = Mutex<(@Sendable () -> Void)?>(nil)
+/// A callback set after the object that calls it is built (one that needs `self`); nil until it is set.
+final class Deferred<Result>: Sendable {
+    private let body = Mutex<(@Sendable () -> Result)?>(nil)
 
-    func set(_ body: @escaping @Sendable () -> Void) { action.withLock { $0 = body } }
+    func set(_ body: @escaping @Sendable () -> Result) { self.body.withLock { $0 = body } }
 
-    func run() { action.withLock { $0 }?() }
-}
-
-/// A heartbeat interval read through the manager once it exists (`fallback` until then).
-final class DeferredInterval: Sendable {
-    private let source = Mutex<(@Sendable () -> TimeInterval)?>(nil)
-    private let fallback: TimeInterval
-
-    init(fallback: TimeInterval) { self.fallback = fallback }
-
-    func set(_ body: @escaping @Sendable () -> TimeInterval) { source.withLock { $0 = body } }
-
-    func value() -> TimeInterval { source.withLock { $0 }?() ?? fallback }
+    func callAsFunction() -> Result? { body.withLock { $0 }?() }
 }

@@ -272,7 +272,7 @@ struct RunPathStorageTests {
             proposal.systemAttributes[name] = .string(name + "\u{0}")
         }
         let trial = try #require(try storage.startTrial(in: study.id, proposal, budget: nil))
-        try storage.finishTrial(
+        _ = try storage.finishTrial(
             held: trial, state: .complete, value: -0.0, userAttributes: ["日本語": .string("a\u{0}")],
             systemAttributes: ["": .string("")])
         let stored = try #require(try storage.trial(trial.id))
