@@ -335,3 +335,120 @@ size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels,
     *best = found.kernel;
     return n;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The sum of a log-sum-exp, eight lanes at a time. Every variant runs the same lane-wise operations (clang's vector
+// extension lowers them to AVX-512, AVX2, SSE2 or scalar code), so each lane's value and the final sum are the same
+// bit for bit on every instruction set.
+
+/// 32 lanes: four AVX-512 vectors (eight AVX2 ones) go through each step together, hiding the latency of the
+/// polynomial's chain of dependent operations.
+#define LANES 32
+typedef double lanes_d __attribute__((ext_vector_type(LANES)));
+typedef int64_t lanes_i __attribute__((ext_vector_type(LANES)));
+
+/// Cody and Waite's split of ln 2: k·LN2_HI is exact for |k| < 2^11.
+#define LN2_HI 6.93147180369123816490e-01
+#define LN2_LO 1.90821492927058770002e-10
+#define LOG2_E 1.44269504088896338700e+00
+/// Adding and subtracting 1.5·2^52 rounds a double of magnitude below 2^51 to the nearest integer.
+#define ROUNDER 6755399441055744.0
+#define ROUNDER_BITS 0x4338000000000000LL
+
+/// e^x in each lane of `x`, x in [−700, 0], into `result`: x = k·ln 2 + r, e^r by Horner's rule on its Taylor series to
+/// degree 13 (|r| ≤ ln 2 / 2, so the first term left out is below 2^−57), times 2^k built from its exponent bits. (A
+/// macro: a function taking vectors would pass them differently in each instruction set's variant.)
+#define EXP_LANES(x, result)                                                                                           \
+    do {                                                                                                               \
+        const lanes_d t_ = (x) * LOG2_E + ROUNDER;                                                                     \
+        const lanes_d k_ = t_ - ROUNDER;                                                                               \
+        const lanes_d r_ = ((x) - k_ * LN2_HI) - k_ * LN2_LO;                                                          \
+        lanes_d p_ = 1.0 / 6227020800.0;                                                                               \
+        p_ = p_ * r_ + 1.0 / 479001600.0;                                                                              \
+        p_ = p_ * r_ + 1.0 / 39916800.0;                                                                               \
+        p_ = p_ * r_ + 1.0 / 3628800.0;                                                                                \
+        p_ = p_ * r_ + 1.0 / 362880.0;                                                                                 \
+        p_ = p_ * r_ + 1.0 / 40320.0;                                                                                  \
+        p_ = p_ * r_ + 1.0 / 5040.0;                                                                                   \
+        p_ = p_ * r_ + 1.0 / 720.0;                                                                                    \
+        p_ = p_ * r_ + 1.0 / 120.0;                                                                                    \
+        p_ = p_ * r_ + 1.0 / 24.0;                                                                                     \
+        p_ = p_ * r_ + 1.0 / 6.0;                                                                                      \
+        p_ = p_ * r_ + 0.5;                                                                                            \
+        p_ = p_ * r_ + 1.0;                                                                                            \
+        p_ = p_ * r_ + 1.0;                                                                                            \
+        /* t_ is 1.5·2^52 + k exactly, so its bits are those of 1.5·2^52 plus k. */                                   \
+        const lanes_i exponent_ = ((lanes_i)t_ - ROUNDER_BITS + 1023) << 52;                                           \
+        (result) = p_ * (lanes_d)exponent_;                                                                            \
+    } while (0)
+
+// The terms are copied into a buffer a block at a time, their exponentials computed there 32 at a time, and kernel
+// k's added to the running sum of k mod 8 (each sum takes its kernels in increasing order), so the answer depends only
+// on which kernels are summed, not on the others.
+#define SUM_EXP_BODY                                                                                                   \
+    double sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                                         \
+    double block[CHUNK + LANES] __attribute__((aligned(64)));                                                                  \
+    for (size_t start = 0; start < count; start += CHUNK) {                                                            \
+        const size_t n = count - start < CHUNK ? count - start : CHUNK;                                                \
+        const int32_t *kernel = active + start;                                                                        \
+        for (size_t i = 0; i < n; i++) {                                                                               \
+            block[i] = row[kernel[i]];                                                                                 \
+        }                                                                                                              \
+        const size_t padded = (n + LANES - 1) / LANES * LANES;                                                         \
+        for (size_t i = n; i < padded; i++) {                                                                          \
+            block[i] = negligible;                                                                                     \
+        }                                                                                                              \
+        for (size_t i = 0; i < padded; i += LANES) {                                                                   \
+            lanes_d t;                                                                                                 \
+            __builtin_memcpy(&t, block + i, sizeof t);                                                                 \
+            const lanes_i keep = t > negligible;                                                                       \
+            const lanes_d x = (lanes_d)((lanes_i)(t - maximum) & keep);                                                \
+            lanes_d e;                                                                                                 \
+            EXP_LANES(x, e);                                                                                           \
+            e = (lanes_d)((lanes_i)e & keep);                                                                          \
+            __builtin_memcpy(block + i, &e, sizeof e);                                                                 \
+        }                                                                                                              \
+        for (size_t i = 0; i < n; i++) {                                                                               \
+            sums[kernel[i] & 7] += block[i];                                                                           \
+        }                                                                                                              \
+    }                                                                                                                  \
+    return ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
+
+#ifdef CPARZEN_X86
+__attribute__((target("avx512f"))) static double sum_exp_avx512(const double *row, const int32_t *active, size_t count,
+                                                                double maximum, double negligible) {
+    SUM_EXP_BODY
+}
+
+__attribute__((target("avx2"))) static double sum_exp_avx2(const double *row, const int32_t *active, size_t count,
+                                                           double maximum, double negligible) {
+    SUM_EXP_BODY
+}
+#endif
+
+static double sum_exp_generic(const double *row, const int32_t *active, size_t count, double maximum,
+                              double negligible) {
+    SUM_EXP_BODY
+}
+
+double cparzen_sum_exp(cparzen_isa isa, const double *row, const int32_t *active, size_t count, double maximum,
+                       double negligible) {
+#ifdef CPARZEN_X86
+    if (isa == CPARZEN_AVX512 && cparzen_supports(CPARZEN_AVX512)) {
+        return sum_exp_avx512(row, active, count, maximum, negligible);
+    }
+    if (isa == CPARZEN_AVX2 && cparzen_supports(CPARZEN_AVX2)) {
+        return sum_exp_avx2(row, active, count, maximum, negligible);
+    }
+#else
+    (void)isa;
+#endif
+    return sum_exp_generic(row, active, count, maximum, negligible);
+}
+
+double cparzen_exp(double x) {
+    const lanes_d v = x;
+    lanes_d e;
+    EXP_LANES(v, e);
+    return e[0];
+}

@@ -47,4 +47,16 @@ size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels,
                                 const int32_t *choices, size_t start, size_t end, double cutoff, double *row,
                                 int32_t *kept, int64_t *best);
 
+/// Σ exp(row[active[i]] − maximum) over i in [0, count), leaving out the terms ≤ `negligible` (the sum of a
+/// log-sum-exp whose largest term is `maximum`; terms ≥ maximum − 700). exp is `cparzen_exp`, computed eight at a time with
+/// the same IEEE operations on every instruction set; the term of kernel k joins the partial sum of k mod 8 (in
+/// increasing order of k) and the eight are added in a fixed order, so the result is the same bit for bit on every
+/// instruction set and depends only on the terms summed.
+double cparzen_sum_exp(cparzen_isa isa, const double *row, const int32_t *active, size_t count, double maximum,
+                       double negligible);
+
+/// exp(x) for x in [−700, 0] by range reduction to r = x − k·ln 2 (|r| ≤ ln 2 / 2) and a degree-13 polynomial of
+/// e^r scaled by 2^k: within a few units in the last place of the exactly rounded value.
+double cparzen_exp(double x);
+
 #endif

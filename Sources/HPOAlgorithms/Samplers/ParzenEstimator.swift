@@ -354,7 +354,8 @@ struct ParzenEstimator: Sendable {
         CellKernels.withViews(of: discreteKernels) { discrete in
             packedChoices.withUnsafeBufferPointer { own in
                 let evaluator = PointEvaluator(
-                    kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs, discrete: discrete)
+                    kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs, discrete: discrete,
+                    isa: instructionSet.cValue)
                 // Per point: a row of kernel terms (only the kept kernels' entries are meaningful), the kept kernels in
                 // increasing order, their number, and the reference (one kernel's final term) they were kept against.
                 var keptCount = [Int](repeating: 0, count: count)
@@ -575,13 +576,15 @@ struct CellKernels {
 /// sum bounds its final term from above. Once one kernel has been evaluated in full, with final term R, the largest
 /// final term is at least R; a kernel whose running sum is below R − `negligibleLogGap` − 1 would end where
 /// log-sum-exp ignores it anyway, so it is dropped (discrete cell masses are the costly terms). The answer is the
-/// one the full sum over every kernel gives: the surviving kernels' terms are summed in the same order, and
-/// log-sum-exp visits them by increasing index.
+/// one the full sum over every kernel gives: the surviving kernels' terms are summed in the same order, and the
+/// final sum of exponentials (`cparzen_sum_exp`) adds kernel k's into the partial sum of k mod 8, by increasing k.
 private struct PointEvaluator {
     let kernelCount: Int
     let ownChoices: UnsafeBufferPointer<Int32>
     let categoricalLogs: [(hit: Double, miss: Double, uniform: Double)]
     let discrete: [CellKernels]
+    /// The instruction set of the final sum of exponentials.
+    let isa: cparzen_isa
 
     /// The running sum of kernel `k` after axis `stage` (categorical axes first, then discrete ones).
     @inline(__always)
@@ -698,11 +701,8 @@ private struct PointEvaluator {
         guard maximum > -Double.infinity else { return -.infinity }
         if maximum == .infinity { return .infinity }
         let negligible = maximum - ParzenEstimator.negligibleLogGap
-        var sum = 0.0
-        for i in 0..<activeCount {
-            let term = row[Int(active[i])]
-            if term > negligible { sum += exp(term - maximum) }
-        }
+        guard let rowBase = row.baseAddress, let activeBase = active.baseAddress else { return -.infinity }
+        let sum = cparzen_sum_exp(isa, rowBase, activeBase, activeCount, maximum, negligible)
         return maximum + Foundation.log(sum)
     }
 

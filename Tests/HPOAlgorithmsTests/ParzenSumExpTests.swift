@@ -1,0 +1,88 @@
+import CParzen
+import Foundation
+import HPOCore
+import Testing
+
+@testable import HPOAlgorithms
+
+/// The final sum of a mixture's log-sum-exp (`cparzen_sum_exp`) and its polynomial exponential.
+@Suite struct ParzenSumExpTests {
+    /// The polynomial exp agrees with the C library's to a few units in the last place over its whole domain, and is
+    /// exact at 0.
+    @Test func polynomialExpAgreesWithTheLibraryExp() {
+        #expect(cparzen_exp(0) == 1)
+        var generator = SeededGenerator(seed: 21)
+        // Uniform over the domain, then dense near 0 (where the log-sum-exp's largest terms are), then the
+        // points k·ln 2 ± ln 2 / 2 where the reduced argument is largest.
+        var points = (0..<20_000).map { _ in -700 * generator.nextUnit() }
+        points += (0..<20_000).map { _ in -50 * generator.nextUnit() }
+        let halfLn2: Double = M_LN2 / 2
+        for k in 0..<1_000 {
+            let centre: Double = -Double(k) * M_LN2
+            for x in [centre - halfLn2, centre + halfLn2] where x <= 0 && x >= -700 { points.append(x) }
+        }
+        var worst = 0.0
+        for x in points {
+            let expected = Foundation.exp(x)
+            let error = abs(cparzen_exp(x) - expected) / expected.ulp
+            worst = max(worst, error)
+            #expect(error <= 4, "exp(\(x)): \(cparzen_exp(x)) vs \(expected)")
+        }
+        #expect(worst >= 0.5, "the comparison must see rounding at all (worst \(worst) ulp)")
+    }
+
+    /// Random log terms, a maximum among them, and the kernels whose terms are summed (in increasing order).
+    static func terms(count: Int, seed: UInt64) -> (row: [Double], active: [Int32], maximum: Double) {
+        var generator = SeededGenerator(seed: seed)
+        let row = (0..<count).map { _ in -60 * generator.nextUnit() * generator.nextUnit() }
+        let active = (0..<count).filter { _ in generator.nextUnit() < 0.7 }.map { Int32($0) }
+        let maximum = active.map { row[Int($0)] }.max() ?? 0
+        return (row, active, maximum)
+    }
+
+    static func sumExp(
+        _ row: [Double], _ active: [Int32], maximum: Double, negligible: Double, isa: KernelInstructionSet
+    ) -> Double {
+        cparzen_sum_exp(isa.cValue, row, active, active.count, maximum, negligible)
+    }
+
+    /// The sum equals the plain sum of the terms above `negligible` to rounding, and is the same bit for bit with
+    /// every instruction set.
+    @Test func sumMatchesThePlainSumOnEveryInstructionSet() {
+        for count in [0, 1, 7, 8, 9, 33, 255, 256, 257, 1_000, 3_000] {
+            for seed in UInt64(1)...3 {
+                let (row, active, maximum) = Self.terms(count: count, seed: seed)
+                let negligible = maximum - ParzenEstimator.negligibleLogGap
+                let plain = active.map { row[Int($0)] }.filter { $0 > negligible }.reduce(0.0) {
+                    $0 + Foundation.exp($1 - maximum)
+                }
+                let scalar = Self.sumExp(row, active, maximum: maximum, negligible: negligible, isa: .scalar)
+                #expect(abs(scalar - plain) <= 1e-14 * max(plain, 1), "\(count) kernels, seed \(seed)")
+                if !active.isEmpty { #expect(scalar >= 1, "the largest term counts 1") }
+                for set in KernelInstructionSet.allCases where set.isSupported {
+                    let sum = Self.sumExp(row, active, maximum: maximum, negligible: negligible, isa: set)
+                    #expect(sum.bitPattern == scalar.bitPattern, "\(set), \(count) kernels, seed \(seed)")
+                }
+            }
+        }
+    }
+
+    /// A kernel's exponential joins the partial sum of its index mod 8, so the result depends on which kernels are
+    /// summed and not on the others: listing extra kernels whose terms are negligible changes no bit.
+    @Test func negligibleKernelsInTheListChangeNothing() {
+        for seed in UInt64(4)...9 {
+            var (row, active, maximum) = Self.terms(count: 2_000, seed: seed)
+            let negligible = maximum - ParzenEstimator.negligibleLogGap
+            let listed = Set(active)
+            // Every kernel left out of the list gets a negligible term, then all are listed.
+            for k in row.indices where !listed.contains(Int32(k)) { row[k] = negligible - 1 - Double(k % 5) }
+            let all = row.indices.map { Int32($0) }
+            let some = Self.sumExp(row, active, maximum: maximum, negligible: negligible, isa: .best)
+            let every = Self.sumExp(row, all, maximum: maximum, negligible: negligible, isa: .best)
+            #expect(some.bitPattern == every.bitPattern, "seed \(seed)")
+            _ = active.popLast()
+            let fewer = Self.sumExp(row, active, maximum: maximum, negligible: negligible, isa: .best)
+            #expect(fewer != some, "seed \(seed): dropping a counted kernel must change the sum")
+        }
+    }
+}
