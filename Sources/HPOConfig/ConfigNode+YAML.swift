@@ -40,10 +40,38 @@ extension ConfigNode {
     }
 
     private static func stringNode(_ text: String) -> Node {
-        let plainIsSafe =
-            !yaml11Booleans.contains(text) && (try? YAMLReader(source: "").read(text))?.value == .string(text)
+        Node(text, Tag(.str), plainIsSafe(text) ? .plain : .doubleQuoted)
+    }
+
+    /// Whether `text` written as a plain scalar reads back as the same string, here and in YAML 1.1 readers.
+    static func plainIsSafe(_ text: String) -> Bool {
+        nameIsPlain(text) ?? plainReadsBack(text)
+    }
+
+    /// The answer of `plainReadsBack` for a name (a letter or `_`, then letters, digits and `_`), without parsing:
+    /// such a name can only read as a null, a boolean or a refused YAML 1.1 word, never as a number. Nil for other
+    /// text. A study's keys and most of its strings are names, and parsing each one was most of the time taken to
+    /// write a composed study.
+    static func nameIsPlain(_ text: String) -> Bool? {
+        guard let first = text.utf8.first, first == UInt8(ascii: "_") || isASCIILetter(first),
+            text.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || isASCIILetter($0) || (0x30...0x39).contains($0) })
+        else { return nil }
+        return !wordsReadAsOtherThanStrings.contains(text)
+    }
+
+    /// Whether `text` written plainly reads back as the same string (by reading it).
+    static func plainReadsBack(_ text: String) -> Bool {
+        !yaml11Booleans.contains(text) && (try? YAMLReader(source: "").read(text))?.value == .string(text)
             && !text.contains("\n") && text.trimmingCharacters(in: .whitespaces) == text
-        return Node(text, Tag(.str), plainIsSafe ? .plain : .doubleQuoted)
+    }
+
+    /// The names that do not read as themselves: nulls and booleans of the reader's schema, the YAML 1.1 words it
+    /// refuses, and the YAML 1.1 booleans it reads as strings.
+    private static let wordsReadAsOtherThanStrings: Set<String> = yaml11Booleans.union(YAMLReader.ambiguousWords)
+        .union(["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"])
+
+    private static func isASCIILetter(_ byte: UInt8) -> Bool {
+        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
     }
 
     static func yamlFloat(_ number: Double) -> String {

@@ -507,3 +507,41 @@ struct StudyLoaderTests {
         ) { try load(yaml) }
     }
 }
+
+@Suite struct ComposedYAMLTests {
+    /// Every name the example studies and config groups use, and words each schema reads differently.
+    static func names() throws -> Set<String> {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        var names: Set<String> = [
+            "null", "Null", "NULL", "nULL", "true", "True", "TRUE", "tRUE", "false", "FALSE", "yes", "Yes", "YES",
+            "no", "NO", "on", "On", "off", "OFF", "y", "Y", "n", "N", "nan", "inf", "NaN", "e5", "E", "_", "_1",
+            "x0", "a_b", "lr", "n_trials", "tpe", "minimize", "sphere", "Off", "oN", "yEs",
+        ]
+        for folder in ["studies", "configs"] {
+            let base = root.appendingPathComponent(folder)
+            let files = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil)
+            while let file = files?.nextObject() as? URL {
+                guard file.pathExtension == "yaml" else { continue }
+                let text = try String(contentsOf: file, encoding: .utf8)
+                for word in text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
+                    names.insert(String(word))
+                }
+            }
+        }
+        return names
+    }
+
+    @Test func namesAreJudgedWithoutParsingAsParsingJudgesThem() throws {
+        var judged = 0
+        for name in try Self.names() {
+            guard let plain = ConfigNode.nameIsPlain(name) else { continue }
+            judged += 1
+            #expect(plain == ConfigNode.plainReadsBack(name), "\(name)")
+        }
+        #expect(judged > 100)
+        for text in ["", "1", "1e5", "-a", "a b", "a-b", "a.b", "é", ".inf", "~"] {
+            #expect(ConfigNode.nameIsPlain(text) == nil, "\(text)")
+        }
+    }
+}
