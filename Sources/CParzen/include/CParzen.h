@@ -59,4 +59,10 @@ double cparzen_sum_exp(cparzen_isa isa, const double *row, const int32_t *active
 /// e^r scaled by 2^k: within a few units in the last place of the exactly rounded value.
 double cparzen_exp(double x);
 
+/// out[i] = log(x[i]) for i in [0, count): for positive normal x, log 2 times the exponent plus the logarithm of the
+/// mantissa m ∈ [√½, √2) from its series in s = (m − 1)/(m + 1) to degree 23 (within a few units in the last place of the
+/// exactly rounded value); other x (0, negative, subnormal, infinite, NaN) get the C library's log. The same bits on
+/// every instruction set. `out` may be `x`.
+void cparzen_log(cparzen_isa isa, const double *x, double *out, size_t count);
+
 #endif

@@ -109,19 +109,20 @@ struct ParzenEstimator: Sendable {
         kernelCount = normalised.count
         weights = normalised
         let kernelCount = normalised.count
-        // Running sums and log weights in one pass over buffers (indexing the arrays checks bounds at every kernel).
+        // Running sums over buffers (indexing the arrays checks bounds at every kernel), and the log weights.
         var cumulative = [Double](repeating: 0, count: kernelCount)
         var base = [Double](repeating: 0, count: kernelCount)
         normalised.withUnsafeBufferPointer { normalised in
             cumulative.withUnsafeMutableBufferPointer { cumulative in
-                base.withUnsafeMutableBufferPointer { base in
-                    var running = 0.0
-                    for k in 0..<kernelCount {
-                        let weight = normalised[k]
-                        running += weight
-                        cumulative[k] = running
-                        base[k] = Foundation.log(weight)
-                    }
+                var running = 0.0
+                for k in 0..<kernelCount {
+                    running += normalised[k]
+                    cumulative[k] = running
+                }
+            }
+            base.withUnsafeMutableBufferPointer { base in
+                if let weights = normalised.baseAddress, let logs = base.baseAddress {
+                    cparzen_log(KernelInstructionSet.best.cValue, weights, logs, kernelCount)
                 }
             }
         }
@@ -533,12 +534,24 @@ struct CellKernels {
     let mu: UnsafeBufferPointer<Double>
     let inverseSigma: UnsafeBufferPointer<Double>
     let logMass: UnsafeBufferPointer<Double>
+    let logNormaliser: UnsafeBufferPointer<Double>
 
+    /// An upper bound of `logCellMass` for a cell of log width `logWidth` (log(upper − lower)): the cell's width times
+    /// the kernel's largest density in it, log(upper − lower) + log(1/σ) − z²/2 − log √(2π) − log mass with z the
+    /// point of the cell nearest the centre in units of σ, at most 0. The kernel's constant log(1/σ) − log √(2π) −
+    /// log mass is its log normaliser, so no logarithm is taken per kernel; the bound is raised by `boundSlack` so that
+    /// rounding the sum in another order cannot take it below the exact value.
     @inline(__always)
-    func logCellMassBound(kernel k: Int, lower: Double, upper: Double) -> Double {
-        NumericKernels.logCellMassBound(
-            mu: mu[k], inverseSigma: inverseSigma[k], logMass: logMass[k], lower: lower, upper: upper)
+    func logCellMassBound(kernel k: Int, lower: Double, upper: Double, logWidth: Double) -> Double {
+        let a = (lower - mu[k]) * inverseSigma[k]
+        let b = (upper - mu[k]) * inverseSigma[k]
+        let nearest = a > 0 ? a : (b < 0 ? b : 0)
+        let bound = logWidth + logNormaliser[k] - 0.5 * nearest * nearest + Self.boundSlack
+        return Swift.min(bound, 0)
     }
+
+    /// Added to the cell-mass bound: far above the rounding of its few terms, far below any term that matters.
+    static let boundSlack = 1e-9
 
     @inline(__always)
     func logCellMass(kernel k: Int, lower: Double, upper: Double) -> Double {
@@ -551,10 +564,14 @@ struct CellKernels {
         withBuffers(of: kernels.map(\.mu)) { mu in
             withBuffers(of: kernels.map(\.inverseSigma)) { inverseSigma in
                 withBuffers(of: kernels.map(\.logMass)) { logMass in
-                    body(
-                        mu.indices.map {
-                            CellKernels(mu: mu[$0], inverseSigma: inverseSigma[$0], logMass: logMass[$0])
-                        })
+                    withBuffers(of: kernels.map(\.logNormaliser)) { logNormaliser in
+                        body(
+                            mu.indices.map {
+                                CellKernels(
+                                    mu: mu[$0], inverseSigma: inverseSigma[$0], logMass: logMass[$0],
+                                    logNormaliser: logNormaliser[$0])
+                            })
+                    }
                 }
             }
         }
@@ -665,6 +682,7 @@ private struct PointEvaluator {
                 let kernels = discrete[stage - choices.count]
                 let cell = cells[stage - choices.count]
                 let memo = cellMemo[stage - choices.count]
+                let logWidth = Foundation.log(cell.upper - cell.lower)
                 for i in 0..<activeCount {
                     let k = Int(active[i])
                     if first && !(row[k] >= cutoff) { continue }
@@ -672,7 +690,8 @@ private struct PointEvaluator {
                     if term.isNaN {
                         // A cheap upper bound of the cell term first: most kernels that reach this axis are
                         // far off on it, and their exact cell mass would cost two error functions.
-                        let bound = kernels.logCellMassBound(kernel: k, lower: cell.lower, upper: cell.upper)
+                        let bound = kernels.logCellMassBound(
+                            kernel: k, lower: cell.lower, upper: cell.upper, logWidth: logWidth)
                         guard row[k] + bound >= cutoff else { continue }
                         term = kernels.logCellMass(kernel: k, lower: cell.lower, upper: cell.upper)
                         memo?[k] = term
@@ -847,32 +866,10 @@ struct NumericKernels: Sendable {
         return axis.internalValue(of: mu[kernel] + sigma[kernel] * z)
     }
 
-    /// An upper bound of `logCellMass`: the cell's width times the kernel's largest density in it,
-    /// log((b − a)·φ(z)) with z the point of [a, b] nearest the centre, relative to the kernel's mass (and ≤ 0).
-    @inline(__always)
-    func logCellMassBound(kernel k: Int, lower: Double, upper: Double) -> Double {
-        Self.logCellMassBound(
-            mu: mu[k], inverseSigma: inverseSigma[k], logMass: logMass[k], lower: lower, upper: upper)
-    }
-
     /// log of kernel `kernel`'s probability of the working-space cell [lower, upper], relative to its mass on
     /// the axis.
     func logCellMass(kernel k: Int, lower: Double, upper: Double) -> Double {
         Self.logCellMass(mu: mu[k], inverseSigma: inverseSigma[k], logMass: logMass[k], lower: lower, upper: upper)
-    }
-
-    /// `logCellMassBound` of a kernel with these constants.
-    @inline(__always)
-    static func logCellMassBound(
-        mu: Double, inverseSigma: Double, logMass: Double, lower: Double, upper: Double
-    ) -> Double {
-        let a = (lower - mu) * inverseSigma
-        let b = (upper - mu) * inverseSigma
-        let nearest = a > 0 ? a : (b < 0 ? b : 0)
-        let bound =
-            Foundation.log((upper - lower) * inverseSigma) - 0.5 * nearest * nearest - TruncatedNormal.logSqrtTwoPi
-            - logMass
-        return Swift.min(bound, 0)
     }
 
     /// `logCellMass` of a kernel with these constants.

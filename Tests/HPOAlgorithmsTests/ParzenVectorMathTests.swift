@@ -5,8 +5,9 @@ import Testing
 
 @testable import HPOAlgorithms
 
-/// The final sum of a mixture's log-sum-exp (`cparzen_sum_exp`) and its polynomial exponential.
-@Suite struct ParzenSumExpTests {
+/// The vector arithmetic of the Parzen density: the final sum of a mixture's log-sum-exp (`cparzen_sum_exp`), its
+/// polynomial exponential, and the logarithms of the mixture weights (`cparzen_log`).
+@Suite struct ParzenVectorMathTests {
     /// The polynomial exp agrees with the C library's to a few units in the last place over its whole domain, and is
     /// exact at 0.
     @Test func polynomialExpAgreesWithTheLibraryExp() {
@@ -83,6 +84,47 @@ import Testing
             _ = active.popLast()
             let fewer = Self.sumExp(row, active, maximum: maximum, negligible: negligible, isa: .best)
             #expect(fewer != some, "seed \(seed): dropping a counted kernel must change the sum")
+        }
+    }
+
+    /// The logarithms of an array agree with the C library's to a few units in the last place, are exact at powers
+    /// of two, take the C library's value outside the positive normal numbers, and are the same bit for bit on every
+    /// instruction set, also when written over their input.
+    @Test func logarithmsAgreeWithTheLibraryOnEveryInstructionSet() {
+        var generator = SeededGenerator(seed: 5)
+        var values = (0..<3_000).map { _ in generator.nextUnit() }
+        values += (0..<3_000).map { _ in Foundation.exp(1_400 * generator.nextUnit() - 700) }
+        values += [1, 2, 0.5, 1024, 0x1p-1022, 0x1p-1074, 0, -0.0, -1, .infinity, .nan, .greatestFiniteMagnitude]
+        values += (0..<100).map { 1 + Double($0) * 0x1p-52 }
+        for count in [0, 1, 7, 8, 9, values.count] {
+            let input = Array(values.prefix(count))
+            var expected = [Double](repeating: 0, count: count)
+            cparzen_log(KernelInstructionSet.scalar.cValue, input, &expected, count)
+            for (x, log) in zip(input, expected) {
+                let reference = Foundation.log(x)
+                if x.isNormal && x > 0 && x.isFinite {
+                    let tolerance = 4 * Swift.max(reference.ulp, Double.leastNormalMagnitude)
+                    #expect(abs(log - reference) <= tolerance, "log(\(x)): \(log) vs \(reference)")
+                } else {
+                    #expect(log.bitPattern == reference.bitPattern || (log.isNaN && reference.isNaN), "log(\(x))")
+                }
+            }
+            for set in KernelInstructionSet.allCases where set.isSupported {
+                var logs = [Double](repeating: 0, count: count)
+                cparzen_log(set.cValue, input, &logs, count)
+                #expect(logs.map(\.bitPattern) == expected.map(\.bitPattern), "\(set), \(count) values")
+                var inPlace = input
+                inPlace.withUnsafeMutableBufferPointer { buffer in
+                    cparzen_log(set.cValue, buffer.baseAddress, buffer.baseAddress, count)
+                }
+                #expect(inPlace.map(\.bitPattern) == expected.map(\.bitPattern), "\(set), in place, \(count) values")
+            }
+        }
+        var powers = (-1_022...1_023).map { Foundation.pow(2.0, Double($0)) }
+        let exact = powers.map { Double(Foundation.log2($0)) * M_LN2 }
+        cparzen_log(KernelInstructionSet.best.cValue, powers, &powers, powers.count)
+        for (log, reference) in zip(powers, exact) {
+            #expect(abs(log - reference) <= reference.ulp, "\(log) vs \(reference)")
         }
     }
 }
