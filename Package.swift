@@ -32,14 +32,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .systemLibrary(
-            name: "COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
+        // OpenBLAS (libopenblas0) is loaded when a trainer first calls it (HPOTraining/OpenBLAS.swift), not linked.
         .target(
             name: "HPOTraining",
-            dependencies: ["HPOCore", "COpenBLAS"],
+            dependencies: ["HPOCore"],
             resources: [.copy("Resources")],
             swiftSettings: strict
         ),
@@ -47,7 +43,7 @@ let package = Package(
         .target(
             name: "HPORuntime",
             dependencies: [
-                "HPOCore", "HPOAlgorithms", "HPOStorage", "HPOTraining", "HPOConfig", "COpenBLAS",
+                "HPOCore", "HPOAlgorithms", "HPOStorage", "HPOTraining", "HPOConfig",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

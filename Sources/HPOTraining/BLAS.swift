@@ -1,4 +1,4 @@
-import COpenBLAS
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -10,37 +10,43 @@ import COpenBLAS
 ///
 /// Single precision: the models are small, and `sgemm` moves half the bytes of `dgemm`, which is what bounds
 /// their speed.
+///
+/// OpenBLAS is loaded at the first call that needs it, not linked: loading it (with libgfortran and libquadmath)
+/// and starting its helper threads cost every `hpo` process several milliseconds, and most never call it (the
+/// commands that only read or write a study, runs of function trainers). Loading it leaves one thread per call
+/// and no helper thread, as `stopHelperThreads` does.
 public enum BLAS {
     /// Sets the number of threads OpenBLAS uses per call (process-wide). The trainer pool sets 1: parallelism
     /// comes from running trials side by side.
     public static func setThreadCount(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
+        OpenBLAS.library.setThreads(Int32(max(1, count)))
     }
 
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    public static var threadCount: Int { Int(OpenBLAS.library.threads()) }
 
     /// One thread per BLAS call (process-wide), set only when the count is not 1 already: setting it again would
-    /// restart the helper threads `stopHelperThreads` ended.
+    /// restart the helper threads `stopHelperThreads` ended. Before OpenBLAS is loaded there is nothing to do:
+    /// loading it sets one thread per call.
     public static func useOneThreadPerCall() {
-        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
+        guard let library = OpenBLAS.loaded else { return }
+        library.useOneThreadPerCall()
     }
 
     /// One thread per BLAS call, and OpenBLAS's helper threads ended. OpenBLAS starts a helper per core beyond the
     /// first when the library loads, whether or not anything calls it, and an idle helper spins for a while before
     /// it sleeps; with one thread per call they are never used (hpo's parallelism comes from its trainer pool). A
-    /// later `setThreadCount` above 1 starts them again.
+    /// later `setThreadCount` above 1 starts them again. Before OpenBLAS is loaded there is nothing to do: loading
+    /// it ends them.
     ///
     /// Only for the start of a process, before any BLAS call: a helper busy with a call of another thread would
     /// never see the request to end. Uses OpenBLAS's `blas_thread_shutdown_` (the call its own fork handler makes)
     /// when the loaded OpenBLAS has it.
     public static func stopHelperThreads() {
-        useOneThreadPerCall()
-        guard let handle = dlopen(nil, RTLD_NOW) else { return }
-        defer { dlclose(handle) }
-        guard let symbol = dlsym(handle, "blas_thread_shutdown_") else { return }
-        typealias Shutdown = @convention(c) () -> Int32
-        _ = unsafeBitCast(symbol, to: Shutdown.self)()
+        OpenBLAS.loaded?.stopHelperThreads()
     }
+
+    /// Whether OpenBLAS has been loaded into the process.
+    public static var isLoaded: Bool { OpenBLAS.loaded != nil }
 
     /// C = alpha * op(A) * op(B) + beta * C, with op(A) m×k, op(B) k×n, C m×n.
     @inline(__always)
@@ -49,9 +55,9 @@ public enum BLAS {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        cblas_sgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        OpenBLAS.library.sgemm(
+            OpenBLAS.rowMajor, OpenBLAS.transpose(transposeA), OpenBLAS.transpose(transposeB), Int32(m), Int32(n),
+            Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// y = alpha * op(A) * x + beta * y, with A m×n (row-major).
@@ -60,21 +66,21 @@ public enum BLAS {
         transpose: Bool = false, m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
     ) {
-        cblas_sgemv(
-            CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1,
-            beta, y, 1)
+        OpenBLAS.library.sgemv(
+            OpenBLAS.rowMajor, OpenBLAS.transpose(transpose), Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta,
+            y, 1)
     }
 
     /// y += alpha * x.
     @inline(__always)
     public static func axpy(count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
+        OpenBLAS.library.saxpy(Int32(count), alpha, x, 1, y, 1)
     }
 
     /// x *= alpha.
     @inline(__always)
     public static func scal(count: Int, alpha: Float, x: UnsafeMutablePointer<Float>) {
-        cblas_sscal(Int32(count), alpha, x, 1)
+        OpenBLAS.library.sscal(Int32(count), alpha, x, 1)
     }
 
     /// The product of two row-major matrices given as arrays (a convenience for tests and small uses).

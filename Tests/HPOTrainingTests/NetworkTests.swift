@@ -109,3 +109,12 @@ import Testing
         #expect(BLAS.multiply(a, b, m: 2, k: 3, n: 2) == [58, 64, 139, 154])
     }
 }
+
+@Suite struct BLASLoadingTests {
+    @Test func theFirstCallLoadsOpenBLASWithOneThreadPerCall() {
+        let product = BLAS.multiply([1, 2, 3, 4], [5, 6, 7, 8], m: 2, k: 2, n: 2)
+        #expect(product == [19, 22, 43, 50])
+        #expect(BLAS.isLoaded)
+        #expect(BLAS.threadCount == 1)
+    }
+}

@@ -48,11 +48,15 @@ struct CLIHarness {
         try contents.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
 
+    /// Runs `hpo` with `arguments`, its environment being the test's with `environment` added.
     @discardableResult
-    func run(_ arguments: [String]) throws -> Result {
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = directory
         let out = Pipe()
         let err = Pipe()
