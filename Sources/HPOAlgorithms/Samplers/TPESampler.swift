@@ -113,9 +113,15 @@ public final class TPESampler: Sampler {
         guard options.multivariate else { return [] }
         let parameters = cache.parameters
         let eligible = parameters.indices.filter { !parameters[$0].distribution.isSingle }
-        let states = cache.states
-        let finishedRows = states.indices.filter {
-            split.isUsable[$0] && (states[$0] == .complete || states[$0] == .pruned)
+        var finishedRows: [Int] = []
+        finishedRows.reserveCapacity(cache.count)
+        cache.states.withUnsafeBufferPointer { states in
+            split.isUsable.withUnsafeBufferPointer { usable in
+                for row in 0..<Swift.min(states.count, usable.count)
+                where usable[row] && (states[row] == .complete || states[row] == .pruned) {
+                    finishedRows.append(row)
+                }
+            }
         }
         let values = cache.values
         let sameDomain = cache.sameDomain
@@ -161,7 +167,9 @@ public final class TPESampler: Sampler {
         for p in eligible { eligibleMask |= 1 << UInt64(p) }
         if !grouped {
             var common = eligibleMask
-            for row in rows { common &= consistent[row] }
+            consistent.withUnsafeBufferPointer { consistent in
+                for row in rows { common &= consistent[row] }
+            }
             let joint = eligible.filter { common & (1 << UInt64($0)) != 0 }
             return joint.isEmpty ? [] : [joint]
         }
@@ -189,33 +197,15 @@ public final class TPESampler: Sampler {
         _ group: [Int], cache: inout TPEStudyCache, split: TPESplit, using generator: inout SeededGenerator
     ) -> [Double] {
         let values = cache.values
-        var below: [Int] = []
-        var above: [Int] = []
-        var isAbove = [Bool](repeating: false, count: cache.count)
-        var isBelow = [Bool](repeating: false, count: cache.count)
-        var groupMask: UInt64 = 0
-        if cache.hasMasks { for p in group { groupMask |= 1 << UInt64(p) } }
-        let presence = cache.presence
-        for position in 0..<cache.count where split.isUsable[position] {
-            if cache.hasMasks {
-                guard presence[position] & groupMask == groupMask else { continue }
-            } else {
-                guard group.allSatisfy({ !values[$0][position].isNaN }) else { continue }
-            }
-            if split.isBelow[position] {
-                below.append(position)
-                isBelow[position] = true
-            } else {
-                above.append(position)
-                isAbove[position] = true
-            }
-        }
+        let (below, above, isBelow, isAbove) = Self.members(of: group, cache: cache, split: split)
         let domains = group.map { cache.axes[$0] }
         let settings = ParzenSettings(options)
         var goodSettings = settings
         if options.adaptive {
             // Half the observations of the group; a pruned trial counts as the split's evidence of it.
-            let evidence = below.reduce(0) { $0 + split.evidence[$1] } + above.reduce(0) { $0 + split.evidence[$1] }
+            let evidence = split.evidence.withUnsafeBufferPointer { evidence in
+                below.reduce(0) { $0 + evidence[$1] } + above.reduce(0) { $0 + evidence[$1] }
+            }
             goodSettings.clipCount = Int(evidence.rounded(.down)) / 2
         }
         // l's and g's kernels on numerical axes come from the cache, which updates each set from its previous
@@ -255,6 +245,50 @@ public final class TPESampler: Sampler {
         let badDensity = bad.logDensity(of: candidates, scratch: &cache.scratch)
         let best = Self.argmax(zip(goodDensity, badDensity).map { $0 - $1 })
         return candidates.map { $0[best] }
+    }
+
+    /// The usable rows that hold every parameter of `group`, split into the good ones and the rest (each in row order),
+    /// and per row whether it is in each list.
+    static func members(of group: [Int], cache: TPEStudyCache, split: TPESplit) -> (
+        below: [Int], above: [Int], isBelow: [Bool], isAbove: [Bool]
+    ) {
+        let count = cache.count
+        var below: [Int] = []
+        var above: [Int] = []
+        below.reserveCapacity(Swift.min(count, 32))
+        above.reserveCapacity(count)
+        var isAbove = [Bool](repeating: false, count: count)
+        var isBelow = [Bool](repeating: false, count: count)
+        var groupMask: UInt64 = 0
+        if cache.hasMasks { for p in group { groupMask |= 1 << UInt64(p) } }
+        let values = cache.values
+        let hasMasks = cache.hasMasks
+        // Over buffers: indexing the arrays checks bounds (and the flags' uniqueness) at every row.
+        split.isUsable.withUnsafeBufferPointer { usable in
+            split.isBelow.withUnsafeBufferPointer { good in
+                cache.presence.withUnsafeBufferPointer { presence in
+                    isBelow.withUnsafeMutableBufferPointer { isBelow in
+                        isAbove.withUnsafeMutableBufferPointer { isAbove in
+                            for position in 0..<Swift.min(count, usable.count, good.count) where usable[position] {
+                                if hasMasks {
+                                    guard presence[position] & groupMask == groupMask else { continue }
+                                } else {
+                                    guard group.allSatisfy({ !values[$0][position].isNaN }) else { continue }
+                                }
+                                if good[position] {
+                                    below.append(position)
+                                    isBelow[position] = true
+                                } else {
+                                    above.append(position)
+                                    isAbove[position] = true
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (below, above, isBelow, isAbove)
     }
 
     /// The kernel weights of the rows `members` (in row order): the age weights, times the split's factors.
