@@ -38,6 +38,22 @@ struct ParzenScratch: Sendable {
         terms = [Double](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }
         kept = [Int32](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }
     }
+
+    /// Memoised cell masses of discrete axes (NaN: not computed yet).
+    var cellMemo: [Double] = []
+
+    /// Sets the first `count` memo entries to NaN, growing the memo with room to spare: a density evaluation reuses
+    /// the memory of the previous one (a table of this size allocated anew would be mapped and faulted in by the
+    /// system on every evaluation).
+    mutating func clearCellMemo(count: Int) {
+        if cellMemo.count < count {
+            cellMemo = [Double](repeating: .nan, count: count + count / 4)
+        } else {
+            cellMemo.withUnsafeMutableBufferPointer { memo in
+                memo.baseAddress?.update(repeating: .nan, count: count)
+            }
+        }
+    }
 }
 
 /// A mixture of product kernels over one or more parameters: one kernel per observation plus the prior kernel
@@ -349,7 +365,8 @@ struct ParzenEstimator: Sendable {
             memoOffsets.append(memoSize)
             memoSize += distinct * kernelCount
         }
-        var memo = [Double](repeating: .nan, count: memoSize <= Self.cellMemoLimit ? memoSize : 0)
+        let memoCount = memoSize <= Self.cellMemoLimit ? memoSize : 0
+        scratch.clearCellMemo(count: memoCount)
         scratch.reserve(rows: count, kernels: kernelCount)
         var result = [Double](repeating: 0, count: count)
         CellKernels.withViews(of: discreteKernels) { discrete in
@@ -375,9 +392,9 @@ struct ParzenEstimator: Sendable {
                                 choices: choices, cells: cells, instructionSet: instructionSet, keptCount: &keptCount,
                                 reference: &reference)
                         }
-                        memo.withUnsafeMutableBufferPointer { memo in
-                            // An empty array still has a base address (of shared storage): no memo then.
-                            let memoBase = memo.isEmpty ? nil : memo.baseAddress
+                        scratch.cellMemo.withUnsafeMutableBufferPointer { memo in
+                            // No memo when the table would be too large.
+                            let memoBase = memoCount == 0 ? nil : memo.baseAddress
                             // One list of memo rows, rewritten for each point (no allocation per point).
                             var memoRows = [UnsafeMutablePointer<Double>?](repeating: nil, count: memoOffsets.count)
                             for j in 0..<count {
