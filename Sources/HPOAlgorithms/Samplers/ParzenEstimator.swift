@@ -62,7 +62,10 @@ struct ParzenScratch: Sendable {
 /// Numerical axes use normal kernels truncated to the working bounds, with the neighbour-distance bandwidth;
 /// categorical axes put `prior_weight/(n+1)` on every choice plus one on the observed choice. Kernel constants
 /// are computed once, so evaluating a candidate costs a few arithmetic operations per kernel and axis.
-struct ParzenEstimator: Sendable {
+///
+/// Immutable, and a class so that passing it around (into the closures of a density evaluation, among others) shares
+/// one reference instead of copying a dozen arrays' references.
+final class ParzenEstimator: Sendable {
     let domains: [ParzenDomain]
     let kernelCount: Int
     /// Normalised mixture weights, and their running sums for drawing a kernel.
@@ -88,7 +91,7 @@ struct ParzenEstimator: Sendable {
 
     /// `observations[axis][i]` is the internal value of observation i on that axis; `observationWeights[i]` its
     /// (unnormalised) mixture weight.
-    init(
+    convenience init(
         domains: [ParzenDomain], observations: [[Double]], observationWeights: [Double], settings: ParzenSettings
     ) {
         let prepared = domains.enumerated().map { axis, domain -> PreparedAxis in
@@ -111,7 +114,9 @@ struct ParzenEstimator: Sendable {
         case categorical(CategoricalKernels)
     }
 
-    init(domains: [ParzenDomain], prepared: [PreparedAxis], observationWeights: [Double], settings: ParzenSettings) {
+    convenience init(
+        domains: [ParzenDomain], prepared: [PreparedAxis], observationWeights: [Double], settings: ParzenSettings
+    ) {
         var raw = observationWeights
         raw.append(settings.priorWeight)
         let total = raw.reduce(0, +)
