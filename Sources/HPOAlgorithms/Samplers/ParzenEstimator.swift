@@ -770,7 +770,8 @@ private struct PointEvaluator {
 }
 
 /// Truncated-normal kernels on one numerical axis.
-struct NumericKernels: Sendable {
+/// Immutable, and a class for the reason `ParzenEstimator` is one: it is handed around in enum payloads and lists.
+final class NumericKernels: Sendable {
     let axis: NumericAxis
     let mu: [Double]
     let sigma: [Double]
@@ -780,7 +781,7 @@ struct NumericKernels: Sendable {
     /// −log σ − log √(2π) − log(Φ(b) − Φ(a)): the continuous density's constant.
     let logNormaliser: [Double]
 
-    init(axis: NumericAxis, observations: [Double], settings: ParzenSettings) {
+    convenience init(axis: NumericAxis, observations: [Double], settings: ParzenSettings) {
         let centres = observations.map(axis.transform)
         let bandwidths = Self.bandwidths(
             centres: centres, lower: axis.lower, upper: axis.upper, considerEndpoints: settings.considerEndpoints)
