@@ -24,10 +24,12 @@ let package = Package(
         // The Parzen estimator's kernel loop, compiled for SSE2, AVX2 and AVX-512 and chosen at run time.
         .target(name: "CParzen"),
         .target(name: "HPOAlgorithms", dependencies: ["HPOCore", "CParzen"], swiftSettings: strict),
+        // A SQLite VFS that writes each write-ahead-log frame with one system call (see its header).
+        .target(name: "CSQLiteVFS", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "HPOStorage",
             dependencies: [
-                "HPOCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "HPOCore", "CSQLiteVFS", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -82,7 +84,13 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        .testTarget(name: "HPOStorageTests", dependencies: ["HPOStorage", "HPOTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HPOStorageTests",
+            dependencies: [
+                "HPOStorage", "HPOTestSupport", "CSQLiteVFS", .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "HPOTrainingTests", dependencies: ["HPOTraining", "HPOTestSupport"], swiftSettings: strict),
         .testTarget(name: "HPOConfigTests", dependencies: ["HPOConfig", "HPOTestSupport"], swiftSettings: strict),
         .testTarget(

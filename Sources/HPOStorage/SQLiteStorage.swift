@@ -1,3 +1,4 @@
+import CSQLiteVFS
 import Foundation
 import GRDB
 import HPOCore
@@ -46,6 +47,7 @@ public struct SQLiteStorage: StudyStorage, HeldTrialFinishing, CheckedStarting {
         self.path = path
         self.options = options
         self.now = now
+        _ = Self.framesJoined
         var configuration = Configuration()
         configuration.busyMode = .timeout(options.busyTimeout)
         configuration.label = "hpo.storage"
@@ -73,6 +75,12 @@ public struct SQLiteStorage: StudyStorage, HeldTrialFinishing, CheckedStarting {
             throw Self.storageError(error, context: "cannot open \(path)")
         }
     }
+
+    /// Whether the connections opened from now on write each write-ahead-log frame with one system call
+    /// (`hpo_install_frame_joining_vfs`, installed once per process before the first file opens: SQLite's
+    /// default VFS becomes one that joins a frame's header and page writes). Without it (another SQLite build's
+    /// default VFS lacks what it needs) the files are written as SQLite writes them, two calls a frame.
+    static let framesJoined: Bool = hpo_install_frame_joining_vfs() == 0  // SQLITE_OK
 
     /// How many pages the write-ahead log holds before a commit copies them into the file (SQLite's default is
     /// 1,000). A trial writes about 15 pages, many of them the same from trial to trial, so a longer log copies
