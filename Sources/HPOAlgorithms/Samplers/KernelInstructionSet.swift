@@ -68,16 +68,20 @@ extension KernelInstructionSet {
         return (indices, indices.map { row[$0] }, Int(best))
     }
 
-    /// Calls `body` with the base addresses of the arrays (kept alive and unmoved meanwhile).
+    /// Calls `body` with the base addresses of the arrays (kept alive and unmoved meanwhile). The addresses are
+    /// collected in one buffer as the arrays' accesses nest (no list is built per array).
     static func withBasePointers<R>(
         of arrays: [[Double]], _ body: (UnsafeBufferPointer<UnsafePointer<Double>?>) -> R
     ) -> R {
-        func nest(_ index: Int, _ collected: [UnsafePointer<Double>?]) -> R {
-            guard index < arrays.count else { return collected.withUnsafeBufferPointer(body) }
+        let pointers = UnsafeMutablePointer<UnsafePointer<Double>?>.allocate(capacity: Swift.max(arrays.count, 1))
+        defer { pointers.deallocate() }
+        func nest(_ index: Int) -> R {
+            guard index < arrays.count else { return body(UnsafeBufferPointer(start: pointers, count: arrays.count)) }
             return arrays[index].withUnsafeBufferPointer { buffer in
-                nest(index + 1, collected + [buffer.baseAddress])
+                pointers[index] = buffer.baseAddress
+                return nest(index + 1)
             }
         }
-        return nest(0, [])
+        return nest(0)
     }
 }
