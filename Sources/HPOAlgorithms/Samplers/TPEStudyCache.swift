@@ -115,6 +115,8 @@ struct TPEStudyCache: Sendable {
         var generation = -1
         var minimum = Double.nan
         var considerEndpoints = false
+        /// The prior kernel's log mass and log normaliser, and the bounds they were computed for.
+        var prior: (lower: Double, upper: Double, logMass: Double, logNormaliser: Double)?
     }
 
     init() {}
@@ -378,12 +380,17 @@ struct TPEStudyCache: Sendable {
     private static func setPrior(_ buffers: inout KernelBuffers, at k: Int, axis: NumericAxis) {
         let width = axis.upper - axis.lower
         let priorCentre = (axis.lower + axis.upper) / 2
-        let priorMass = NumericKernels.logMass(axis: axis, mu: priorCentre, sigma: width)
+        if buffers.prior?.lower != axis.lower || buffers.prior?.upper != axis.upper {
+            let priorMass = NumericKernels.logMass(axis: axis, mu: priorCentre, sigma: width)
+            buffers.prior = (
+                axis.lower, axis.upper, priorMass, NumericKernels.logNormaliser(sigma: width, logMass: priorMass)
+            )
+        }
         buffers.mu[k] = priorCentre
         buffers.sigma[k] = width
         buffers.inverseSigma[k] = 1 / width
-        buffers.logMass[k] = priorMass
-        buffers.logNormaliser[k] = NumericKernels.logNormaliser(sigma: width, logMass: priorMass)
+        buffers.logMass[k] = buffers.prior?.logMass ?? 0
+        buffers.logNormaliser[k] = buffers.prior?.logNormaliser ?? 0
     }
 
     /// The most rows added or removed for which kernels are updated rather than rebuilt.
@@ -446,10 +453,12 @@ struct TPEStudyCache: Sendable {
         buffers.logMass.removeLast()
         buffers.logNormaliser.removeLast()
         let column = working[p]
-        var current = buffers.members
+        // Kernel indices without a copy of the member list edited along: removals go from the highest row down, so
+        // each removed row's index is its index among the previous members; insertions go up, so each inserted row's
+        // index is its index among the new members.
+        let previous = buffers.members
         for position in changes.removed.reversed() {
-            let k = Self.index(of: position, inSorted: current)
-            current.remove(at: k)
+            let k = Self.index(of: position, inSorted: previous)
             buffers.mu.remove(at: k)
             buffers.sigma.remove(at: k)
             buffers.inverseSigma.remove(at: k)
@@ -459,8 +468,7 @@ struct TPEStudyCache: Sendable {
             buffers.ordered.remove(at: rank)
         }
         for position in changes.inserted {
-            let k = Self.index(of: position, inSorted: current)
-            current.insert(position, at: k)
+            let k = Self.index(of: position, inSorted: members)
             buffers.mu.insert(column[position], at: k)
             buffers.sigma.insert(0, at: k)
             buffers.inverseSigma.insert(0, at: k)
