@@ -10,6 +10,7 @@ import Testing
 /// first file opens, and the files it writes read the same through SQLite's own VFS.
 @Suite("SQLite write-ahead-log frames written in one call")
 struct FrameJoiningTests {
+    /// 40 trials write more than a megabyte of log, so the VFS also starts the log's writeback on the way.
     @Test func trialsWrittenThroughTheJoiningVFSReadTheSameThroughSQLitesOwn() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -20,13 +21,13 @@ struct FrameJoiningTests {
         #expect(String(cString: try #require(sqlite3_vfs_find(nil)).pointee.zName) == "hpo-frames")
         let study = try storage.createStudy(name: "frames", direction: .minimize, systemAttributes: [:])
         let distribution = Distribution.float(FloatDistribution(low: 0, high: 1))
-        for index in 0..<20 {
-            let x = Double(index) / 20
+        for index in 0..<40 {
+            let x = Double(index) / 40
             let trial = try storage.createTrial(
                 in: study.id, NewTrial(state: .running, params: ["x": x], distributions: ["x": distribution]))
             try storage.finishTrial(trial.id, state: .complete, value: x * x, userAttributes: [:])
         }
-        #expect(hpo_joined_frame_count() > before + 20)
+        #expect(hpo_joined_frame_count() > before + 40)
 
         // The same file through SQLite's unix VFS, with the log still in place (the pool is open).
         var connection: OpaquePointer?
@@ -45,11 +46,11 @@ struct FrameJoiningTests {
         }
         #expect(rows("PRAGMA integrity_check", text) == ["ok"])
         let values = rows("SELECT value FROM trial_values ORDER BY trial_id") { sqlite3_column_double($0, 0) }
-        let squares: [Double] = (0..<20).map { index in
-            let x = Double(index) / 20
+        let squares: [Double] = (0..<40).map { index in
+            let x = Double(index) / 40
             return x * x
         }
         #expect(values == squares)
-        #expect(rows("SELECT COUNT(*) FROM trial_params", text) == ["20"])
+        #expect(rows("SELECT COUNT(*) FROM trial_params", text) == ["40"])
     }
 }

@@ -6,7 +6,10 @@
 /// header is held back until the page comes and both go out in one write. Every other call on the file (sync,
 /// read, lock, size, close, shared memory) first writes a header held back, so what SQLite has written by then is
 /// in the file as before, and nothing is held past the page write that follows it. The files are the same byte
-/// for byte. Returns 0 (SQLITE_OK) when installed, now or before.
+/// for byte. On Linux it also asks the kernel to start writing the log's frames to disk each megabyte
+/// (sync_file_range, which neither waits nor changes what a sync guarantees), so that the sync of the log at a
+/// checkpoint, which the committing write waits for, finds little left to write. Returns 0 (SQLITE_OK) when
+/// installed, now or before.
 int hpo_install_frame_joining_vfs(void);
 
 /// The VFS's name ("hpo-frames").
