@@ -419,23 +419,29 @@ struct TPEStudyCache: Sendable {
     static func difference(from old: [Int], to new: [Int], limit: Int) -> (removed: [Int], inserted: [Int])? {
         var removed: [Int] = []
         var inserted: [Int] = []
-        var i = 0
-        var j = 0
-        while i < old.count || j < new.count {
-            if j == new.count || (i < old.count && old[i] < new[j]) {
-                removed.append(old[i])
-                i += 1
-            } else if i == old.count || new[j] < old[i] {
-                inserted.append(new[j])
-                j += 1
-            } else {
-                i += 1
-                j += 1
-                continue
+        // Over buffers: indexing the arrays checks bounds at every step of a merge of two long lists.
+        let complete = old.withUnsafeBufferPointer { old in
+            new.withUnsafeBufferPointer { new in
+                var i = 0
+                var j = 0
+                while i < old.count || j < new.count {
+                    if j == new.count || (i < old.count && old[i] < new[j]) {
+                        removed.append(old[i])
+                        i += 1
+                    } else if i == old.count || new[j] < old[i] {
+                        inserted.append(new[j])
+                        j += 1
+                    } else {
+                        i += 1
+                        j += 1
+                        continue
+                    }
+                    if removed.count + inserted.count > limit { return false }
+                }
+                return true
             }
-            if removed.count + inserted.count > limit { return nil }
         }
-        return (removed, inserted)
+        return complete ? (removed, inserted) : nil
     }
 
     /// Brings kernels built for the previous members up to `members`, which differ by `changes`: the arrays
