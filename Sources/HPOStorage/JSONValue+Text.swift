@@ -30,7 +30,8 @@ extension JSONValue {
         self = try parser.parseDocument()
     }
 
-    func write(to output: inout String) {
+    /// Appends `jsonText` to `output` (for texts made of many values, without a string per value).
+    public func write(to output: inout String) {
         switch self {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"

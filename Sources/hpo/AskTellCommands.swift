@@ -147,19 +147,27 @@ func askJSON(_ trial: Trial, space: SearchSpace) -> String {
 /// The external parameter values as a JSON object, in the space's order (then any others by name).
 /// Written straight from the trial's parameters (`hpo run` logs it for every trial).
 func paramsJSON(_ trial: Trial, space: SearchSpace) -> String {
-    var text = "{"
+    var text = ""
+    text.reserveCapacity(32 * trial.params.count + 2)
+    appendParamsJSON(trial, space: space, to: &text)
+    return text
+}
+
+/// Appends `paramsJSON(trial, space:)` to `text`.
+func appendParamsJSON(_ trial: Trial, space: SearchSpace, to text: inout String) {
+    text += "{"
     var written = 0
     func write(_ name: String) {
         guard let value = trial.params[name], let distribution = trial.distributions[name] else { return }
         if written > 0 { text += ", " }
-        text += JSONValue.string(name).jsonText
+        JSONValue.string(name).write(to: &text)
         text += ": "
-        text += distribution.externalValue(of: value).json.jsonText
+        distribution.externalValue(of: value).json.write(to: &text)
         written += 1
     }
     for parameter in space.parameters { write(parameter.name) }
     if written < trial.params.count {
         for name in trial.params.keys.sorted() where space[name] == nil { write(name) }
     }
-    return text + "}"
+    text += "}"
 }

@@ -50,8 +50,9 @@ final class ProgressDisplay: Sendable {
                 draw(force: true)
             } else {
                 let value = trial.value.map { "\($0)" } ?? "-"
-                var line = "trial \(trial.number) \(trial.state.rawValue) value=\(value)"
-                line += " params=\(paramsJSONText(trial))"
+                var line = "trial \(trial.number) \(trial.state.rawValue) value=\(value) params="
+                line.reserveCapacity(line.utf8.count + 32 * trial.params.count + 64)
+                appendParamsJSON(trial, space: space, to: &line)
                 if case .string(let reason)? = trial.systemAttributes["fail_reason"] { line += " reason: \(reason)" }
                 if let best, let bestValue = best.value { line += " | best \(bestValue) (trial \(best.number))" }
                 log(line)
@@ -74,8 +75,6 @@ final class ProgressDisplay: Sendable {
             FileHandle.standardError.write(Data("\n".utf8))
         }
     }
-
-    private func paramsJSONText(_ trial: Trial) -> String { paramsJSON(trial, space: space) }
 
     private func draw(force: Bool) {
         let line: String? = state.withLock { state in
