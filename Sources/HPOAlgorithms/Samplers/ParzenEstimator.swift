@@ -130,21 +130,24 @@ final class ParzenEstimator: Sendable {
         kernelCount = normalised.count
         weights = normalised
         let kernelCount = normalised.count
-        // Running sums over buffers (indexing the arrays checks bounds at every kernel), and the log weights.
-        var cumulative = [Double](repeating: 0, count: kernelCount)
-        var base = [Double](repeating: 0, count: kernelCount)
-        normalised.withUnsafeBufferPointer { normalised in
-            cumulative.withUnsafeMutableBufferPointer { cumulative in
+        // Running sums over buffers (indexing the arrays checks bounds at every kernel), and the log weights; both
+        // arrays are written whole, so they are not cleared first.
+        let cumulative = normalised.withUnsafeBufferPointer { normalised in
+            [Double](unsafeUninitializedCapacity: kernelCount) { cumulative, initialised in
                 var running = 0.0
                 for k in 0..<kernelCount {
                     running += normalised[k]
                     cumulative[k] = running
                 }
+                initialised = kernelCount
             }
-            base.withUnsafeMutableBufferPointer { base in
-                if let weights = normalised.baseAddress, let logs = base.baseAddress {
+        }
+        var base = normalised.withUnsafeBufferPointer { normalised in
+            [Double](unsafeUninitializedCapacity: kernelCount) { logs, initialised in
+                if let weights = normalised.baseAddress, let logs = logs.baseAddress {
                     cparzen_log(KernelInstructionSet.best.cValue, weights, logs, kernelCount)
                 }
+                initialised = kernelCount
             }
         }
         cumulativeWeights = cumulative
@@ -183,7 +186,8 @@ final class ParzenEstimator: Sendable {
                 discreteAxes.append(index)
             case .categorical(let categorical):
                 categoricalAxes.append(index)
-                packedChoices.append(contentsOf: categorical.choices.map { Int32($0) })
+                packedChoices.reserveCapacity(packedChoices.count + categorical.choices.count)
+                for choice in categorical.choices { packedChoices.append(Int32(choice)) }
                 categoricalLogs.append((categorical.logHit, categorical.logMiss, categorical.logUniform))
             }
         }
@@ -915,7 +919,11 @@ struct CategoricalKernels: Sendable {
 
     init(choiceCount: Int, observations: [Double], priorWeight: Double) {
         self.choiceCount = choiceCount
-        choices = observations.map { Int($0) } + [-1]
+        var choices: [Int] = []
+        choices.reserveCapacity(observations.count + 1)
+        for observation in observations { choices.append(Int(observation)) }
+        choices.append(-1)
+        self.choices = choices
         epsilon = priorWeight / Double(observations.count + 1)
         let norm = 1 + Double(choiceCount) * epsilon
         logHit = Foundation.log((epsilon + 1) / norm)

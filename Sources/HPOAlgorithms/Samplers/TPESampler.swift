@@ -224,10 +224,11 @@ public final class TPESampler: Sampler {
                                 parameter: p, axis: numeric, members: members, isMember: isMember, settings: settings,
                                 good: good)))
                 case .categorical(let choiceCount):
+                    let column = values[p]
                     prepared.append(
                         .categorical(
                             CategoricalKernels(
-                                choiceCount: choiceCount, observations: members.map { values[p][$0] },
+                                choiceCount: choiceCount, observations: members.map { column[$0] },
                                 priorWeight: settings.priorWeight)))
                 }
             }

@@ -491,14 +491,16 @@ struct TPEStudyCache: Sendable {
         let count = members.count
         // The ranks whose bandwidth may have changed, each once and in increasing order (a few: a short list).
         var affected: [Int] = []
+        affected.reserveCapacity(3 * (changes.inserted.count + changes.removed.count))
+        // Element by element: appending a range goes through the generic sequence path.
         for position in changes.inserted {
             let rank = insertionIndex(of: position, in: buffers.ordered) { column[$0] }
-            affected.append(contentsOf: Swift.max(0, rank - 1)...Swift.min(count - 1, rank + 1))
+            for neighbour in Swift.max(0, rank - 1)...Swift.min(count - 1, rank + 1) { affected.append(neighbour) }
         }
         for position in changes.removed {
             // The rank the removed row would take: the members on either side of the gap it left.
             let rank = insertionIndex(of: position, in: buffers.ordered) { column[$0] }
-            affected.append(contentsOf: Swift.max(0, rank - 1)...Swift.min(count - 1, rank))
+            for neighbour in Swift.max(0, rank - 1)...Swift.min(count - 1, rank) { affected.append(neighbour) }
         }
         affected.sort()
         for (index, rank) in affected.enumerated() where index == 0 || affected[index - 1] != rank {
