@@ -15,17 +15,19 @@ extension ConfigNode {
 
     private func yamlNode(depth: Int) -> Node {
         switch value {
-        case .null: return Node("null", Tag(.null))
-        case .bool(let flag): return Node(flag ? "true" : "false", Tag(.bool))
-        case .integer(let number): return Node(String(number), Tag(.int))
-        case .number(let number): return Node(Self.yamlFloat(number), Tag(.float))
+        case .null: return Node("null", Tag(.null, YAMLReader.resolver))
+        case .bool(let flag): return Node(flag ? "true" : "false", Tag(.bool, YAMLReader.resolver))
+        case .integer(let number): return Node(String(number), Tag(.int, YAMLReader.resolver))
+        case .number(let number): return Node(Self.yamlFloat(number), Tag(.float, YAMLReader.resolver))
         case .string(let text): return Self.stringNode(text)
         case .list(let items):
             return Node(
-                items.map { $0.yamlNode(depth: depth + 1) }, Tag(.seq), items.allSatisfy(\.isScalar) ? .flow : .block)
+                items.map { $0.yamlNode(depth: depth + 1) }, Tag(.seq, YAMLReader.resolver),
+                items.allSatisfy(\.isScalar) ? .flow : .block)
         case .map(let map):
             return Node(
-                map.entries.map { (Self.stringNode($0.key), $0.value.yamlNode(depth: depth + 1)) }, Tag(.map),
+                map.entries.map { (Self.stringNode($0.key), $0.value.yamlNode(depth: depth + 1)) },
+                Tag(.map, YAMLReader.resolver),
                 depth >= 2 && !map.isEmpty && fitsOnALine(nesting: 3) ? .flow : .block)
         }
     }
@@ -40,7 +42,7 @@ extension ConfigNode {
     }
 
     private static func stringNode(_ text: String) -> Node {
-        Node(text, Tag(.str), plainIsSafe(text) ? .plain : .doubleQuoted)
+        Node(text, Tag(.str, YAMLReader.resolver), plainIsSafe(text) ? .plain : .doubleQuoted)
     }
 
     /// Whether `text` written as a plain scalar reads back as the same string, here and in YAML 1.1 readers.

@@ -65,7 +65,11 @@ struct YAMLReader {
 
     private func scalarValue(_ scalar: Node.Scalar, path: String) throws(StudyDefinitionError) -> ConfigNode.Value {
         let text = scalar.string
-        switch Tag.Name(rawValue: Node.scalar(scalar).tag.description) {
+        // A plain scalar without a tag still has Yams' implicit tag here (nothing has resolved it: Yams resolves a
+        // scalar's tag when it is hashed, which only mapping keys are), and is typed by the schema; a quoted one
+        // has `str`, a tagged one its tag.
+        let tag = scalar.tag.description
+        switch tag == Tag.Name.implicit.rawValue ? Self.plainScalarTag(text) : Tag.Name(rawValue: tag) {
         case .null:
             return .null
         case .bool:
@@ -117,23 +121,53 @@ struct YAMLReader {
         }
     }
 
-    private static let resolver: Resolver = {
-        // The patterns are constants that compile; a failure would leave the resolver without that rule.
-        var resolver = Resolver.basic
-        let rules: [(Tag.Name, String)] = [
-            (.null, "^(?:~|null|Null|NULL|)$"),
-            (.bool, "^(?:true|True|TRUE|false|False|FALSE)$"),
-            (.int, "^[-+]?(?:0|[1-9][0-9]*)$"),
-            (
-                .float,
-                "^(?:[-+]?(?:\\.[0-9]+|(?:0|[1-9][0-9]*)(?:\\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"
-            ),
-        ]
-        for (tag, pattern) in rules {
-            if let extended = try? resolver.appending(tag, pattern) { resolver = extended }
+    /// Yams' resolver without rules: a plain scalar's type is decided by `plainScalarTag(_:)`, in code, instead
+    /// of by regular expressions (compiling the first one initialised ICU's regular expression tables, a few
+    /// milliseconds of every `hpo` process that reads a study).
+    static let resolver = Resolver.basic
+
+    /// The tag of a plain, untagged scalar under the reader's YAML 1.2 core schema, first match wins:
+    /// null `~|null|Null|NULL|` (empty), bool `true|True|TRUE|false|False|FALSE`, int `[-+]?(0|[1-9][0-9]*)`,
+    /// float `[-+]?(\.[0-9]+|(0|[1-9][0-9]*)(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)`,
+    /// else str.
+    static func plainScalarTag(_ text: String) -> Tag.Name {
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE", "false", "False", "FALSE": return .bool
+        case ".nan", ".NaN", ".NAN": return .float
+        default: break
         }
-        return resolver
-    }()
+        var rest = Substring(text).utf8[...]
+        if let first = rest.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") { rest = rest.dropFirst() }
+        if ["inf", "Inf", "INF"].contains(where: { rest.elementsEqual(".\($0)".utf8) }) { return .float }
+        func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
+        // The integer part: 0, or a digit from 1 to 9 and more digits; then an optional fraction.
+        let integerDigits = rest.prefix(while: isDigit)
+        var hasMantissa = false
+        if let first = integerDigits.first {
+            guard first != UInt8(ascii: "0") || integerDigits.count == 1 else { return .str }
+            rest = rest.dropFirst(integerDigits.count)
+            if rest.isEmpty { return .int }
+            hasMantissa = true
+        }
+        if rest.first == UInt8(ascii: ".") {
+            rest = rest.dropFirst()
+            let fraction = rest.prefix(while: isDigit)
+            // Without an integer part the fraction needs a digit (`.5`); with one it may be empty (`1.`).
+            guard hasMantissa || !fraction.isEmpty else { return .str }
+            rest = rest.dropFirst(fraction.count)
+            hasMantissa = true
+        }
+        guard hasMantissa else { return .str }
+        if let first = rest.first, first == UInt8(ascii: "e") || first == UInt8(ascii: "E") {
+            rest = rest.dropFirst()
+            if let sign = rest.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { rest = rest.dropFirst() }
+            let exponent = rest.prefix(while: isDigit)
+            guard !exponent.isEmpty else { return .str }
+            rest = rest.dropFirst(exponent.count)
+        }
+        return rest.isEmpty ? .float : .str
+    }
 
     private static func describe(_ error: YamlError) -> String {
         switch error {
