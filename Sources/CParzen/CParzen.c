@@ -113,13 +113,12 @@ static inline __attribute__((always_inline)) size_t emit(const cparzen_kernels *
         }
     } else if (categorical == 1) {
         const int32_t choice = choices[0];
-        const double hit = logs[0];
-        const double miss = logs[1];
-        const double uniform = logs[2];
         for (size_t i = 0; i < n; i++) {
             const int32_t k = idx[i];
             const int32_t own = own_choices[k];
-            const double sum = val[i] + (own < 0 ? uniform : (own == choice ? hit : miss));
+            // The term by an index (hit 0, miss 1, uniform 2) rather than by branches: whether a kernel's choice
+            // is the point's is not predictable.
+            const double sum = val[i] + logs[own < 0 ? 2 : (own != choice)];
             row[k] = sum;
             if (!(sum >= cutoff)) {
                 continue;
@@ -133,7 +132,7 @@ static inline __attribute__((always_inline)) size_t emit(const cparzen_kernels *
             for (size_t a = 0; a < categorical; a++) {
                 const int32_t own = own_choices[a * stride + (size_t)k];
                 const double *axis = logs + 3 * a;
-                sum = sum + (own < 0 ? axis[2] : (own == choices[a] ? axis[0] : axis[1]));
+                sum = sum + axis[own < 0 ? 2 : (own != choices[a])];
             }
             row[k] = sum;
             if (!(sum >= cutoff)) {
