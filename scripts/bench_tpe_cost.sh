@@ -4,7 +4,8 @@
 #   scripts/bench_tpe_cost.sh [--repeats N]
 #
 # hpo: `hpo-bench tpe` (the CPU time of one warm ask at 100, 1,000 and 10,000 completed trials of the
-# 10-parameter space: 8 floats, one log int, one 4-way categorical). Optuna: the bench harness's overhead.py
+# 10-parameter space: 8 floats, one log int, one 4-way categorical), on a history of random proposals and on one of
+# TPE's own proposals (the kind of history the peers' figures come from). Optuna: the bench harness's overhead.py
 # with TPESampler() defaults on in-memory storage, whose "last100 ms/trial" at N is the mean cost of trials
 # N-99..N (ask, suggest, tell; in memory the sampler is nearly all of it). Optuna runs when ../bench-venv and
 # ../shared/bench exist (scripts/bench-env.sh makes the environment); otherwise only hpo is printed. rustuna
@@ -41,17 +42,28 @@ fi
 
 echo "hpo TPE (hpo-bench tpe, $repeats asks per size)..." >&2
 .build/release/hpo-bench tpe --sizes 100,1000,10000 --repeats "$repeats" --cold false | tee "$work/hpo.txt"
+# The peers' figures come from trials their own TPE proposed, where the kernels gather around the candidates and fewer
+# of them can be skipped; hpo is measured on such a history too.
+.build/release/hpo-bench tpe --sizes 100,1000 --repeats "$repeats" --cold false --modes multivariate --history tpe |
+    tee "$work/hpo-tpe.txt"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$work/hpo.txt" "$optuna_json" "$rustuna_json" <<'EOF'
+python3 - "$work/hpo.txt" "$optuna_json" "$rustuna_json" "$work/hpo-tpe.txt" <<'EOF'
 import json
 import sys
 
-hpo = {}
-for line in open(sys.argv[1]):
-    fields = line.split()
-    if fields and fields[0].isdigit():
-        hpo[int(fields[0])] = float(fields[1])  # multivariate warm, ms
+
+def read(path):
+    times = {}
+    for line in open(path):
+        fields = line.split()
+        if fields and fields[0].isdigit():
+            times[int(fields[0])] = float(fields[1])  # multivariate warm, ms
+    return times
+
+
+hpo = read(sys.argv[1])
+own = read(sys.argv[4])
 if not sys.argv[2]:
     print("Optuna not measured (no ../bench-venv or ../shared/bench)")
     sys.exit(0)
@@ -59,19 +71,22 @@ cells = json.load(open(sys.argv[2]))["configs"][0]["cells"]
 rustuna = json.load(open(sys.argv[3]))["configs"][0]["cells"] if sys.argv[3] else {}
 
 
-def peer(cells, size):
+def peer(cells, size, times):
     value = cells.get(str(size), {}).get("last100_ms")
-    ratio = f"{value / hpo[size]:.0f}x" if value and hpo.get(size) else "-"
+    ratio = f"{value / times[size]:.0f}x" if value and times.get(size) else "-"
     return (f"{value:.2f} ms" if value else "not run"), ratio
 
 
-print()
-print("| completed trials | hpo one ask (multivariate) | Optuna TPE default, ms per trial in memory | Optuna / hpo "
-      "| rustuna TPE default, ms per trial in memory | rustuna / hpo |")
-print("|---|---|---|---|---|---|")
-for size in (100, 1000, 10000):
-    optuna_text, optuna_ratio = peer(cells, size)
-    rustuna_text, rustuna_ratio = peer(rustuna, size) if rustuna else ("not measured (no ../rustuna-venv)", "-")
-    print(f"| {size:,} | {hpo.get(size, float('nan')):.3f} ms | {optuna_text} | {optuna_ratio} | {rustuna_text} "
-          f"| {rustuna_ratio} |")
+for title, times in (("random history", hpo), ("history of TPE's own proposals (as the peers measure)", own)):
+    print()
+    print(f"hpo's {title}:")
+    print("| completed trials | hpo one ask (multivariate) | Optuna TPE default, ms per trial in memory | Optuna / hpo "
+          "| rustuna TPE default, ms per trial in memory | rustuna / hpo |")
+    print("|---|---|---|---|---|---|")
+    for size in sorted(times):
+        optuna_text, optuna_ratio = peer(cells, size, times)
+        rustuna_text, rustuna_ratio = (
+            peer(rustuna, size, times) if rustuna else ("not measured (no ../rustuna-venv)", "-"))
+        print(f"| {size:,} | {times[size]:.3f} ms | {optuna_text} | {optuna_ratio} | {rustuna_text} "
+              f"| {rustuna_ratio} |")
 EOF
