@@ -337,7 +337,7 @@ size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels,
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The sum of a log-sum-exp, eight lanes at a time. Every variant runs the same lane-wise operations (clang's vector
+// The sum of a log-sum-exp, many lanes at a time. Every variant runs the same lane-wise operations (clang's vector
 // extension lowers them to AVX-512, AVX2, SSE2 or scalar code), so each lane's value and the final sum are the same
 // bit for bit on every instruction set.
 
@@ -383,7 +383,7 @@ static const double EXP_SERIES[] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 /
 // on which kernels are summed, not on the others.
 #define SUM_EXP_BODY                                                                                                   \
     double sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                                         \
-    double block[CHUNK + LANES] __attribute__((aligned(64)));                                                                  \
+    double block[CHUNK + LANES] __attribute__((aligned(64)));                                                          \
     for (size_t start = 0; start < count; start += CHUNK) {                                                            \
         const size_t n = count - start < CHUNK ? count - start : CHUNK;                                                \
         const int32_t *kernel = active + start;                                                                        \
