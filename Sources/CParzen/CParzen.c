@@ -378,20 +378,25 @@ static const double EXP_SERIES[] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 /
         (result) = p_ * (lanes_d)exponent_;                                                                            \
     } while (0)
 
-// The terms are copied into a buffer a block at a time, their exponentials computed there 32 at a time, and kernel
-// k's added to the running sum of k mod 8 (each sum takes its kernels in increasing order), so the answer depends only
-// on which kernels are summed, not on the others.
+// The terms above `negligible` are copied into a buffer a block at a time, their exponentials computed there 32 at a
+// time, and the i-th of them (counting from the first kernel) added to the running sum of i mod 8 (each sum takes its
+// terms in order). The answer depends only on the sequence of terms summed: two mixtures whose terms are the same
+// numbers in the same order get the same bits, whichever kernels hold them, as with one running sum.
 #define SUM_EXP_BODY                                                                                                   \
     double sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                                         \
     double block[CHUNK + LANES] __attribute__((aligned(64)));                                                          \
+    size_t position = 0;                                                                                               \
     for (size_t start = 0; start < count; start += CHUNK) {                                                            \
         const size_t n = count - start < CHUNK ? count - start : CHUNK;                                                \
         const int32_t *kernel = active + start;                                                                        \
+        size_t m = 0;                                                                                                  \
         for (size_t i = 0; i < n; i++) {                                                                               \
-            block[i] = row[kernel[i]];                                                                                 \
+            const double term = row[kernel[i]];                                                                        \
+            block[m] = term;                                                                                           \
+            m += term > negligible;                                                                                    \
         }                                                                                                              \
-        const size_t padded = (n + LANES - 1) / LANES * LANES;                                                         \
-        for (size_t i = n; i < padded; i++) {                                                                          \
+        const size_t padded = (m + LANES - 1) / LANES * LANES;                                                         \
+        for (size_t i = m; i < padded; i++) {                                                                          \
             block[i] = negligible;                                                                                     \
         }                                                                                                              \
         for (size_t i = 0; i < padded; i += LANES) {                                                                   \
@@ -404,9 +409,10 @@ static const double EXP_SERIES[] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 /
             e = (lanes_d)((lanes_i)e & keep);                                                                          \
             __builtin_memcpy(block + i, &e, sizeof e);                                                                 \
         }                                                                                                              \
-        for (size_t i = 0; i < n; i++) {                                                                               \
-            sums[kernel[i] & 7] += block[i];                                                                           \
+        for (size_t i = 0; i < m; i++) {                                                                               \
+            sums[(position + i) & 7] += block[i];                                                                      \
         }                                                                                                              \
+        position += m;                                                                                                 \
     }                                                                                                                  \
     return ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
 

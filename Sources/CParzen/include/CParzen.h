@@ -48,10 +48,10 @@ size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels,
                                 int32_t *kept, int64_t *best);
 
 /// Σ exp(row[active[i]] − maximum) over i in [0, count), leaving out the terms ≤ `negligible` (the sum of a
-/// log-sum-exp whose largest term is `maximum`; terms ≥ maximum − 700). exp is `cparzen_exp`, computed eight at a time with
-/// the same IEEE operations on every instruction set; the term of kernel k joins the partial sum of k mod 8 (in
-/// increasing order of k) and the eight are added in a fixed order, so the result is the same bit for bit on every
-/// instruction set and depends only on the terms summed.
+/// log-sum-exp whose largest term is `maximum`; terms ≥ maximum − 700). exp is `cparzen_exp`, computed many at a time
+/// with the same IEEE operations on every instruction set; the j-th term summed joins the partial sum of j mod 8 (in
+/// order) and the eight are added in a fixed order, so the result is the same bit for bit on every instruction set and
+/// depends only on the sequence of terms summed (not on the kernels holding them, nor on the negligible ones).
 double cparzen_sum_exp(cparzen_isa isa, const double *row, const int32_t *active, size_t count, double maximum,
                        double negligible);
 

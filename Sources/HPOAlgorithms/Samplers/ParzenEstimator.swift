@@ -620,7 +620,8 @@ struct CellKernels {
 /// final term is at least R; a kernel whose running sum is below R − `negligibleLogGap` − 1 would end where
 /// log-sum-exp ignores it anyway, so it is dropped (discrete cell masses are the costly terms). The answer is the
 /// one the full sum over every kernel gives: the surviving kernels' terms are summed in the same order, and the
-/// final sum of exponentials (`cparzen_sum_exp`) adds kernel k's into the partial sum of k mod 8, by increasing k.
+/// final sum of exponentials (`cparzen_sum_exp`) depends only on the sequence of terms that count, so two mixtures
+/// with the same terms (an l and a g built alike) tie exactly.
 private struct PointEvaluator {
     let kernelCount: Int
     let ownChoices: UnsafeBufferPointer<Int32>
