@@ -337,6 +337,19 @@ size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels,
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+/// The variant of a loop written with clang's vector extension to run for `isa`: the AVX-512 or AVX2 one when asked
+/// for and supported, else the generic one (CPARZEN_SCALAR: SSE2 code on x86-64, where it is the baseline).
+static cparzen_isa extension_variant(cparzen_isa isa) {
+#ifdef CPARZEN_X86
+    if ((isa == CPARZEN_AVX512 || isa == CPARZEN_AVX2) && cparzen_supports(isa)) {
+        return isa;
+    }
+#else
+    (void)isa;
+#endif
+    return CPARZEN_SCALAR;
+}
+
 // The sum of a log-sum-exp, many lanes at a time. Every variant runs the same lane-wise operations (clang's vector
 // extension lowers them to AVX-512, AVX2, SSE2 or scalar code), so each lane's value and the final sum are the same
 // bit for bit on every instruction set.
@@ -435,17 +448,16 @@ static double sum_exp_generic(const double *row, const int32_t *active, size_t c
 
 double cparzen_sum_exp(cparzen_isa isa, const double *row, const int32_t *active, size_t count, double maximum,
                        double negligible) {
+    switch (extension_variant(isa)) {
 #ifdef CPARZEN_X86
-    if (isa == CPARZEN_AVX512 && cparzen_supports(CPARZEN_AVX512)) {
+    case CPARZEN_AVX512:
         return sum_exp_avx512(row, active, count, maximum, negligible);
-    }
-    if (isa == CPARZEN_AVX2 && cparzen_supports(CPARZEN_AVX2)) {
+    case CPARZEN_AVX2:
         return sum_exp_avx2(row, active, count, maximum, negligible);
-    }
-#else
-    (void)isa;
 #endif
-    return sum_exp_generic(row, active, count, maximum, negligible);
+    default:
+        return sum_exp_generic(row, active, count, maximum, negligible);
+    }
 }
 
 double cparzen_exp(double x) {
@@ -528,17 +540,16 @@ __attribute__((target("avx2"))) static void log_avx2(const double *x, double *ou
 static void log_generic(const double *x, double *out, size_t count) { LOG_BODY }
 
 void cparzen_log(cparzen_isa isa, const double *x, double *out, size_t count) {
+    switch (extension_variant(isa)) {
 #ifdef CPARZEN_X86
-    if (isa == CPARZEN_AVX512 && cparzen_supports(CPARZEN_AVX512)) {
+    case CPARZEN_AVX512:
         log_avx512(x, out, count);
-        return;
-    }
-    if (isa == CPARZEN_AVX2 && cparzen_supports(CPARZEN_AVX2)) {
+        break;
+    case CPARZEN_AVX2:
         log_avx2(x, out, count);
-        return;
-    }
-#else
-    (void)isa;
+        break;
 #endif
-    log_generic(x, out, count);
+    default:
+        log_generic(x, out, count);
+    }
 }

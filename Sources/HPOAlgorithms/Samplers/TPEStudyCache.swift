@@ -380,17 +380,19 @@ struct TPEStudyCache: Sendable {
     private static func setPrior(_ buffers: inout KernelBuffers, at k: Int, axis: NumericAxis) {
         let width = axis.upper - axis.lower
         let priorCentre = (axis.lower + axis.upper) / 2
-        if buffers.prior?.lower != axis.lower || buffers.prior?.upper != axis.upper {
+        let prior: (lower: Double, upper: Double, logMass: Double, logNormaliser: Double)
+        if let kept = buffers.prior, kept.lower == axis.lower, kept.upper == axis.upper {
+            prior = kept
+        } else {
             let priorMass = NumericKernels.logMass(axis: axis, mu: priorCentre, sigma: width)
-            buffers.prior = (
-                axis.lower, axis.upper, priorMass, NumericKernels.logNormaliser(sigma: width, logMass: priorMass)
-            )
+            prior = (axis.lower, axis.upper, priorMass, NumericKernels.logNormaliser(sigma: width, logMass: priorMass))
+            buffers.prior = prior
         }
         buffers.mu[k] = priorCentre
         buffers.sigma[k] = width
         buffers.inverseSigma[k] = 1 / width
-        buffers.logMass[k] = buffers.prior?.logMass ?? 0
-        buffers.logNormaliser[k] = buffers.prior?.logNormaliser ?? 0
+        buffers.logMass[k] = prior.logMass
+        buffers.logNormaliser[k] = prior.logNormaliser
     }
 
     /// The most rows added or removed for which kernels are updated rather than rebuilt.
