@@ -190,8 +190,10 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
 // while at least one kernel in SPARSE of the chunk is still above the cutoff (an axis of the chunk costs about as
 // much as one of that many kernels alone); then the survivors are listed and the remaining axes applied to them
 // alone. Either way each kernel's sum is formed by the same operations in the same order. DENSE_PASS sets, in
-// `bits`, the lanes [0, vectors) whose sum is ≥ cutoff after the pass.
-#define CHUNK_LOOP(SPARSE, WIDTH, DENSE_PASS)                                                                          \
+// `bits`, the lanes [0, vectors) whose sum is ≥ cutoff after the pass. DENSE_EMIT, when every axis went through the
+// dense pass and there is at most one categorical axis, may finish the whole chunk from `sums` (adding `out` kernels
+// and going on to the next chunk) as emit would from its survivors; when it is empty, they are listed for emit.
+#define CHUNK_LOOP(SPARSE, WIDTH, DENSE_PASS, DENSE_EMIT)                                                              \
     double sums[CHUNK] __attribute__((aligned(64)));                                                                   \
     int32_t idx[CHUNK];                                                                                                \
     double val[CHUNK];                                                                                                 \
@@ -226,6 +228,9 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
         if (alive == 0) {                                                                                              \
             continue;                                                                                                  \
         }                                                                                                              \
+        if (c >= axes && kernels->categorical_axes <= 1) {                                                             \
+            DENSE_EMIT                                                                                                 \
+        }                                                                                                              \
         size_t n = compact(bits, sums, k0, idx, val);                                                                  \
         n = sparse_axes(kernels, point, c, cutoff, idx, val, n);                                                       \
         out += emit(kernels, choices, cutoff, idx, val, n, row, kept + out, best);                                     \
@@ -255,7 +260,7 @@ static size_t terms_sse2(const cparzen_kernels *kernels, const double *point, co
             _mm_store_pd(sums + i, s);
             SET_BITS((unsigned)_mm_movemask_pd(_mm_cmpge_pd(s, cut)), i);
         }
-    })
+    }, {})
 }
 
 __attribute__((target("avx2"))) static size_t terms_avx2(const cparzen_kernels *kernels, const double *point,
@@ -277,7 +282,86 @@ __attribute__((target("avx2"))) static size_t terms_avx2(const cparzen_kernels *
             _mm256_store_pd(sums + i, s);
             SET_BITS((unsigned)_mm256_movemask_pd(_mm256_cmp_pd(s, cut, _CMP_GE_OQ)), i);
         }
-    })
+    }, {})
+}
+
+/// emit for a whole chunk whose continuous axes are all applied (sums[i] is kernel k0 + i's sum), with at most one
+/// categorical axis, eight kernels at a time: the categorical term is added, the sum written to the row, the kernels
+/// ≥ cutoff appended to `kept` in order, and each lane keeps its best kept kernel (the first on ties), the lanes' best
+/// then merged into `best` in kernel order. The last len mod 8 kernels go through emit.
+__attribute__((target("avx512f"))) static size_t emit_dense_avx512(const cparzen_kernels *kernels,
+                                                                   const int32_t *choices, double cutoff,
+                                                                   const double *sums, size_t k0, size_t len,
+                                                                   double *row, int32_t *kept, best_kept *best) {
+    const int categorical = kernels->categorical_axes == 1;
+    const size_t vectors = len / 8 * 8;
+    const __m512d cut = _mm512_set1_pd(cutoff);
+    const __m512i zero = _mm512_setzero_si512();
+    __m512d hit = _mm512_setzero_pd();
+    __m512d miss = hit;
+    __m512d uniform = hit;
+    __m512i choice = zero;
+    if (categorical) {
+        hit = _mm512_set1_pd(kernels->logs[0]);
+        miss = _mm512_set1_pd(kernels->logs[1]);
+        uniform = _mm512_set1_pd(kernels->logs[2]);
+        choice = _mm512_set1_epi64(choices[0]);
+    }
+    __m512d lane_sum = _mm512_set1_pd(-INFINITY);
+    __m512i lane_kernel = _mm512_set1_epi64(-1);
+    __m512i kernel = _mm512_add_epi64(_mm512_set1_epi64((int64_t)k0), _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m512i eight = _mm512_set1_epi64(8);
+    size_t out = 0;
+    for (size_t i = 0; i < vectors; i += 8) {
+        __m512d s = _mm512_load_pd(sums + i);
+        if (categorical) {
+            const __m512i own =
+                _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(kernels->own_choices + k0 + i)));
+            const __m512d term = _mm512_mask_blend_pd(_mm512_cmpeq_epi64_mask(own, choice), miss, hit);
+            s = _mm512_add_pd(s, _mm512_mask_blend_pd(_mm512_cmplt_epi64_mask(own, zero), term, uniform));
+        }
+        _mm512_storeu_pd(row + k0 + i, s);
+        const __mmask8 keep = _mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ);
+        const __m512i indices = _mm512_castsi256_si512(_mm512_cvtepi64_epi32(kernel));
+        _mm512_mask_compressstoreu_epi32(kept + out, (__mmask16)keep, indices);
+        out += (size_t)__builtin_popcount((unsigned)keep);
+        const __mmask8 better =
+            _mm512_cmplt_epi64_mask(lane_kernel, zero) | _mm512_cmp_pd_mask(s, lane_sum, _CMP_GT_OQ);
+        lane_sum = _mm512_mask_mov_pd(lane_sum, keep & better, s);
+        lane_kernel = _mm512_mask_mov_epi64(lane_kernel, keep & better, kernel);
+        kernel = _mm512_add_epi64(kernel, eight);
+    }
+    double sum_of[8];
+    int64_t kernel_of[8];
+    _mm512_storeu_pd(sum_of, lane_sum);
+    _mm512_storeu_si512(kernel_of, lane_kernel);
+    // The vector lanes hold earlier kernels than the tail; among them, the largest sum and then the first kernel.
+    int64_t chunk_kernel = -1;
+    double chunk_sum = 0;
+    for (int l = 0; l < 8; l++) {
+        if (kernel_of[l] < 0) {
+            continue;
+        }
+        if (chunk_kernel < 0 || sum_of[l] > chunk_sum || (sum_of[l] == chunk_sum && kernel_of[l] < chunk_kernel)) {
+            chunk_kernel = kernel_of[l];
+            chunk_sum = sum_of[l];
+        }
+    }
+    if (chunk_kernel >= 0 && (best->kernel < 0 || chunk_sum > best->sum)) {
+        best->kernel = chunk_kernel;
+        best->sum = chunk_sum;
+    }
+    int32_t idx[8];
+    double val[8];
+    size_t n = 0;
+    for (size_t i = vectors; i < len; i++) {
+        if (sums[i] >= cutoff) {
+            idx[n] = (int32_t)(k0 + i);
+            val[n] = sums[i];
+            n++;
+        }
+    }
+    return out + emit(kernels, choices, cutoff, idx, val, n, row, kept + out, best);
 }
 
 __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kernels *kernels, const double *point,
@@ -300,6 +384,9 @@ __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kern
             _mm512_store_pd(sums + i, s);
             SET_BITS((unsigned)_mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ), i);
         }
+    }, {
+        out += emit_dense_avx512(kernels, choices, cutoff, sums, k0, len, row, kept + out, best);
+        continue;
     })
 }
 
@@ -310,7 +397,7 @@ static size_t terms_scalar(const cparzen_kernels *kernels, const double *point, 
                            size_t end, double cutoff, double *row, int32_t *kept, best_kept *best) {
     const size_t axes = kernels->axes;
     // No lane is in a vector: the dense passes are all scalar.
-    CHUNK_LOOP(2, CHUNK + 1, {})
+    CHUNK_LOOP(2, CHUNK + 1, {}, {})
 }
 
 size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels, const double *point,

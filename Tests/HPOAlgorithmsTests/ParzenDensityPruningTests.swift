@@ -179,6 +179,51 @@ import Testing
         }
     }
 
+    /// Kernels whose sums tie (a few distinct kernels repeated in a shuffled order, with and without a categorical
+    /// axis, and with sums of −∞): every instruction set names the first kept kernel of the largest sum as the best.
+    @Test func theBestKernelIsTheFirstOfTheLargestSumWithEveryInstructionSet() {
+        var generator = SeededGenerator(seed: 13)
+        for categorical in [0, 1] {
+            for kernelCount in [5, 61, 300, 1_000] {
+                // Four distinct kernels (one with base −∞), each kernel one of them.
+                let kinds = (0..<kernelCount).map { _ in Int(generator.nextUnit() * 4) }
+                let kindBase = [0.5, -1, 0.5, -Double.infinity]
+                let kindCentre = [[0.0, 1], [0.2, 1], [0.0, 1], [0.0, 1]]
+                let base = kinds.map { kindBase[$0] }
+                let centres = (0..<2).map { c in kinds.map { kindCentre[$0][c] } }
+                let inverseSigma = (0..<2).map { _ in kinds.map { _ in 2.0 } }
+                let own = (0..<categorical).map { _ in kinds.map { Int32($0 % 2) } }
+                let logs = (0..<categorical).map { _ in [-0.1, -0.1, -0.1] }
+                let choices = (0..<categorical).map { _ in Int32(0) }
+                let point = [0.0, 1]
+                let start = Int(generator.nextUnit() * Double(kernelCount / 3))
+                for cutoff in [-Double.infinity, -5] {
+                    let expected = (start..<kernelCount).compactMap { k in
+                        Self.expected(
+                            base: base, centres: centres, inverseSigma: inverseSigma, point: point, kernel: k,
+                            cutoff: cutoff, ownChoices: own, logs: logs, choices: choices
+                        ).map { (k, $0) }
+                    }
+                    var best = -1
+                    var bestSum = 0.0
+                    for (k, sum) in expected where best < 0 || sum > bestSum {
+                        best = k
+                        bestSum = sum
+                    }
+                    for set in KernelInstructionSet.allCases where set.isSupported {
+                        let result = set.continuousTerms(
+                            base: base, centres: centres, inverseSigma: inverseSigma, point: point,
+                            range: start..<kernelCount, cutoff: cutoff, ownChoices: own, logs: logs, choices: choices)
+                        #expect(
+                            result.kept == expected.map(\.0)
+                                && result.sums.map(\.bitPattern) == expected.map(\.1.bitPattern) && result.best == best,
+                            "\(set): \(categorical) categorical axes, \(kernelCount) kernels, cutoff \(cutoff)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func everyInstructionSetKeepsTheKernelsAboveTheCutoffWithTheirExactSums() {
         var generator = SeededGenerator(seed: 11)
         for axes in [1, 3, 8] {
