@@ -374,6 +374,8 @@ __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kern
     CHUNK_LOOP(10, 8, {
         const __m512d pv = _mm512_set1_pd(p);
         const __m512d pv2 = _mm512_set1_pd(p2);
+        /* Eight vectors' bits gather in a register and are stored once. */
+        uint64_t word = 0;
         for (size_t i = 0; i < vectors; i += 8) {
             __m512d z = _mm512_mul_pd(_mm512_sub_pd(pv, _mm512_loadu_pd(m + i)), _mm512_loadu_pd(v + i));
             __m512d s = _mm512_sub_pd(_mm512_loadu_pd(src + i), _mm512_mul_pd(_mm512_mul_pd(half, z), z));
@@ -382,7 +384,14 @@ __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kern
                 s = _mm512_sub_pd(s, _mm512_mul_pd(_mm512_mul_pd(half, z), z));
             }
             _mm512_store_pd(sums + i, s);
-            SET_BITS((unsigned)_mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ), i);
+            word |= (uint64_t)_mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ) << (i % 64);
+            if ((i + 8) % 64 == 0) {
+                bits[i / 64] = word;
+                word = 0;
+            }
+        }
+        if (vectors % 64 != 0) {
+            bits[vectors / 64] = word;
         }
     }, {
         out += emit_dense_avx512(kernels, choices, cutoff, sums, k0, len, row, kept + out, best);
