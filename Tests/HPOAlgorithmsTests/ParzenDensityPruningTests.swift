@@ -77,6 +77,54 @@ import Testing
             }
         }
     }
+    /// The cell masses kept in the scratch from one evaluation to the next (of other models on the same and other
+    /// domains, with more kernels than the table has slots) never change a density: each equals, bit for bit, the
+    /// one evaluated with a fresh scratch.
+    @Test func cellMassesKeptAcrossEvaluationsGiveTheSameDensities() {
+        var kept = ParzenScratch()
+        for round in 0..<3 {
+            for (index, axes) in [[3], [3, 4], [0, 3, 5], [2, 4]].enumerated() {
+                let seed = UInt64(10 * round + index)
+                let model = Self.model(axes: axes, observations: round == 2 ? 20_000 : 300, seed: seed)
+                let points = Self.points(of: model, axes: axes, seed: seed)
+                var fresh = ParzenScratch()
+                let expected = model.logDensity(of: points, scratch: &fresh)
+                let densities = model.logDensity(of: points, scratch: &kept)
+                #expect(
+                    densities.map(\.bitPattern) == expected.map(\.bitPattern), "round \(round), axes \(axes)")
+                // Again with the entries just stored.
+                #expect(model.logDensity(of: points, scratch: &kept).map(\.bitPattern) == expected.map(\.bitPattern))
+            }
+        }
+    }
+
+    /// A looked-up cell mass is the computed one, bit for bit, whether it is found, computed, or computed again after
+    /// its slot was taken by other inputs.
+    @Test func theCellMassTableReturnsTheComputedMass() {
+        var generator = SeededGenerator(seed: 5)
+        var table = CellMassTable()
+        let inputs = (0..<(3 * CellMassTable.slotCount)).map { _ in
+            let mu = 4 * generator.nextUnit()
+            let sigma = 0.01 + generator.nextUnit()
+            let lower = Double(Int(generator.nextUnit() * 40)) / 10
+            return (mu, 1 / sigma, -generator.nextUnit(), lower, lower + 0.1)
+        }
+        table.withStorage { storage in
+            for pass in 0..<2 {
+                for (i, input) in inputs.enumerated() where pass == 0 || i % 7 == 0 {
+                    let expected = NumericKernels.logCellMass(
+                        mu: input.0, inverseSigma: input.1, logMass: input.2, lower: input.3, upper: input.4)
+                    for _ in 0..<2 {
+                        let found = CellMassTable.logCellMass(
+                            in: storage, mu: input.0, inverseSigma: input.1, logMass: input.2, lower: input.3,
+                            upper: input.4)
+                        #expect(found.bitPattern == expected.bitPattern)
+                    }
+                }
+            }
+        }
+    }
+
     /// Candidates that share a grid cell share a row of memoised cell masses: the rows number the distinct values in
     /// order of first appearance, whether a few values are compared or many are hashed.
     @Test func distinctValuesAreNumberedInOrderOfFirstAppearance() {

@@ -42,6 +42,10 @@ struct ParzenScratch: Sendable {
     /// Memoised cell masses of discrete axes (NaN: not computed yet).
     var cellMemo: [Double] = []
 
+    /// Cell masses computed by earlier evaluations, for the next ones: from one ask to the next most of g's kernels
+    /// keep their constants and the candidates fall in the same few grid cells.
+    var cellMasses = CellMassTable()
+
     /// Sets the first `count` memo entries to NaN, growing the memo with room to spare: a density evaluation reuses
     /// the memory of the previous one (a table of this size allocated anew would be mapped and faulted in by the
     /// system on every evaluation).
@@ -378,46 +382,60 @@ final class ParzenEstimator: Sendable {
         scratch.clearCellMemo(count: memoCount)
         scratch.reserve(rows: count, kernels: kernelCount)
         var result = [Double](repeating: 0, count: count)
-        CellKernels.withViews(of: discreteKernels) { discrete in
-            packedChoices.withUnsafeBufferPointer { own in
-                let evaluator = PointEvaluator(
-                    kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs, discrete: discrete,
-                    isa: instructionSet.cValue)
-                // Per point: a row of kernel terms (only the kept kernels' entries are meaningful), the kept kernels in
-                // increasing order, their number, and the reference (one kernel's final term) they were kept against.
-                var keptCount = [Int](repeating: 0, count: count)
-                var reference = [Double](repeating: -.infinity, count: count)
-                scratch.terms.withUnsafeMutableBufferPointer { terms in
-                    scratch.kept.withUnsafeMutableBufferPointer { kept in
-                        guard let rows = terms.baseAddress, let keptBase = kept.baseAddress else { return }
-                        if continuous == 0 {
-                            keepEveryKernel(
-                                rows: rows, kept: keptBase, count: count, evaluator: evaluator, choices: choices,
-                                cells: cells, keptCount: &keptCount, reference: &reference)
-                        } else {
-                            keepContinuousSurvivors(
-                                coordinates: coordinates, rows: rows, kept: keptBase, count: count,
-                                evaluator: evaluator,
-                                choices: choices, cells: cells, instructionSet: instructionSet, keptCount: &keptCount,
-                                reference: &reference)
-                        }
-                        scratch.cellMemo.withUnsafeMutableBufferPointer { memo in
-                            // No memo when the table would be too large.
-                            let memoBase = memoCount == 0 ? nil : memo.baseAddress
-                            // One list of memo rows, rewritten for each point (no allocation per point).
-                            var memoRows = [UnsafeMutablePointer<Double>?](repeating: nil, count: memoOffsets.count)
-                            for j in 0..<count {
-                                for d in memoOffsets.indices {
-                                    memoRows[d] = memoBase.map { $0 + memoOffsets[d] + cellSlots[d][j] * kernelCount }
+        // Taken out of the scratch while in use (the scratch's other arrays are accessed meanwhile).
+        var cellMasses = CellMassTable()
+        swap(&cellMasses, &scratch.cellMasses)
+        defer { swap(&cellMasses, &scratch.cellMasses) }
+        func withCellMasses(_ body: (UnsafeMutablePointer<UInt64>?) -> Void) {
+            if discreteKernels.isEmpty { body(nil) } else { cellMasses.withStorage { body($0) } }
+        }
+        withCellMasses { cellMassStorage in
+            CellKernels.withViews(of: discreteKernels) { discrete in
+                packedChoices.withUnsafeBufferPointer { own in
+                    let evaluator = PointEvaluator(
+                        kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs, discrete: discrete,
+                        cellMasses: cellMassStorage, isa: instructionSet.cValue)
+                    // Per point: a row of kernel terms (only the kept kernels' entries are meaningful), the kept
+                    // kernels in increasing order, their number, and the reference (one kernel's final term) they were
+                    // kept against.
+                    var keptCount = [Int](repeating: 0, count: count)
+                    var reference = [Double](repeating: -.infinity, count: count)
+                    scratch.terms.withUnsafeMutableBufferPointer { terms in
+                        scratch.kept.withUnsafeMutableBufferPointer { kept in
+                            guard let rows = terms.baseAddress, let keptBase = kept.baseAddress else { return }
+                            if continuous == 0 {
+                                keepEveryKernel(
+                                    rows: rows, kept: keptBase, count: count, evaluator: evaluator, choices: choices,
+                                    cells: cells, keptCount: &keptCount, reference: &reference)
+                            } else {
+                                keepContinuousSurvivors(
+                                    coordinates: coordinates, rows: rows, kept: keptBase, count: count,
+                                    evaluator: evaluator,
+                                    choices: choices, cells: cells, instructionSet: instructionSet,
+                                    keptCount: &keptCount,
+                                    reference: &reference)
+                            }
+                            scratch.cellMemo.withUnsafeMutableBufferPointer { memo in
+                                // No memo when the table would be too large.
+                                let memoBase = memoCount == 0 ? nil : memo.baseAddress
+                                // One list of memo rows, rewritten for each point (no allocation per point).
+                                var memoRows = [UnsafeMutablePointer<Double>?](repeating: nil, count: memoOffsets.count)
+                                for j in 0..<count {
+                                    for d in memoOffsets.indices {
+                                        memoRows[d] = memoBase.map {
+                                            $0 + memoOffsets[d] + cellSlots[d][j] * kernelCount
+                                        }
+                                    }
+                                    // With continuous axes, the kernel loop has added the categorical terms too.
+                                    result[j] = evaluator.logDensity(
+                                        from: continuous == 0 ? 0 : categoricalAxes.count, choices: choices[j],
+                                        cells: cells[j], cellMemo: memoRows,
+                                        row: UnsafeMutableBufferPointer(
+                                            start: rows + j * kernelCount, count: kernelCount),
+                                        active: UnsafeMutableBufferPointer(
+                                            start: keptBase + j * kernelCount, count: kernelCount),
+                                        activeCount: keptCount[j], reference: reference[j])
                                 }
-                                // With continuous axes, the kernel loop has added the categorical terms too.
-                                result[j] = evaluator.logDensity(
-                                    from: continuous == 0 ? 0 : categoricalAxes.count, choices: choices[j],
-                                    cells: cells[j], cellMemo: memoRows,
-                                    row: UnsafeMutableBufferPointer(start: rows + j * kernelCount, count: kernelCount),
-                                    active: UnsafeMutableBufferPointer(
-                                        start: keptBase + j * kernelCount, count: kernelCount),
-                                    activeCount: keptCount[j], reference: reference[j])
                             }
                         }
                     }
@@ -554,6 +572,53 @@ final class ParzenEstimator: Sendable {
     static let negligibleLogGap = 48.0
 }
 
+/// Log cell masses by their inputs, one entry per slot (a newer entry replaces an older one in its slot): a kernel's
+/// centre, inverse bandwidth and log mass on its domain, and the cell's bounds, compared bit for bit, so an entry
+/// found holds exactly the number `NumericKernels.logCellMass` returns for them.
+struct CellMassTable: Sendable {
+    /// Per slot the five inputs' bits and the value's; empty until the first use. A slot whose first input is
+    /// `emptyKey` (a NaN, never a centre) holds nothing.
+    private var slots: [UInt64] = []
+    private static let slotBits = 14
+    static let slotCount = 1 << slotBits
+    private static let width = 6
+    private static let emptyKey = Double.nan.bitPattern
+
+    /// Calls `body` with the table's memory, allocated on first use.
+    mutating func withStorage<R>(_ body: (UnsafeMutablePointer<UInt64>) -> R) -> R {
+        if slots.isEmpty { slots = [UInt64](repeating: Self.emptyKey, count: Self.slotCount * Self.width) }
+        return slots.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+
+    /// The log mass of [lower, upper] under the kernel (mu, inverseSigma, logMass), from `storage` or computed
+    /// and stored.
+    @inline(__always)
+    static func logCellMass(
+        in storage: UnsafeMutablePointer<UInt64>, mu: Double, inverseSigma: Double, logMass: Double, lower: Double,
+        upper: Double
+    ) -> Double {
+        let keys = (mu.bitPattern, inverseSigma.bitPattern, logMass.bitPattern, lower.bitPattern, upper.bitPattern)
+        var hash = keys.0 &* 0x9E37_79B9_7F4A_7C15
+        hash = (hash ^ (hash >> 29) ^ keys.1) &* 0xBF58_476D_1CE4_E5B9
+        hash = (hash ^ (hash >> 31) ^ keys.2) &* 0x94D0_49BB_1331_11EB
+        hash = (hash ^ (hash >> 29) ^ keys.3) &* 0x9E37_79B9_7F4A_7C15
+        hash = (hash ^ (hash >> 31) ^ keys.4) &* 0xBF58_476D_1CE4_E5B9
+        let slot = storage + Int(truncatingIfNeeded: hash >> UInt64(64 - slotBits)) * width
+        if slot[0] == keys.0 && slot[1] == keys.1 && slot[2] == keys.2 && slot[3] == keys.3 && slot[4] == keys.4 {
+            return Double(bitPattern: slot[5])
+        }
+        let value = NumericKernels.logCellMass(
+            mu: mu, inverseSigma: inverseSigma, logMass: logMass, lower: lower, upper: upper)
+        slot[0] = keys.0
+        slot[1] = keys.1
+        slot[2] = keys.2
+        slot[3] = keys.3
+        slot[4] = keys.4
+        slot[5] = value.bitPattern
+        return value
+    }
+}
+
 /// The constants of one discrete axis's kernels, read through buffers that stay valid while a density is evaluated
 /// (reading them through `NumericKernels` copies its arrays: a retain and a release of each, at every access).
 struct CellKernels {
@@ -627,6 +692,8 @@ private struct PointEvaluator {
     let ownChoices: UnsafeBufferPointer<Int32>
     let categoricalLogs: [(hit: Double, miss: Double, uniform: Double)]
     let discrete: [CellKernels]
+    /// The storage of the cell masses kept across evaluations (`CellMassTable`).
+    let cellMasses: UnsafeMutablePointer<UInt64>?
     /// The instruction set of the final sum of exponentials.
     let isa: cparzen_isa
 
@@ -720,7 +787,13 @@ private struct PointEvaluator {
                         let bound = kernels.logCellMassBound(
                             kernel: k, lower: cell.lower, upper: cell.upper, logWidth: logWidth)
                         guard row[k] + bound >= cutoff else { continue }
-                        term = kernels.logCellMass(kernel: k, lower: cell.lower, upper: cell.upper)
+                        if let table = cellMasses {
+                            term = CellMassTable.logCellMass(
+                                in: table, mu: kernels.mu[k], inverseSigma: kernels.inverseSigma[k],
+                                logMass: kernels.logMass[k], lower: cell.lower, upper: cell.upper)
+                        } else {
+                            term = kernels.logCellMass(kernel: k, lower: cell.lower, upper: cell.upper)
+                        }
                         memo?[k] = term
                     }
                     let partial = row[k] + term
