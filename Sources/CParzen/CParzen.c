@@ -649,3 +649,132 @@ void cparzen_log(cparzen_isa isa, const double *x, double *out, size_t count) {
         log_generic(x, out, count);
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// A memoised axis term added to the kernels of an active list (a discrete axis, whose cell masses are memoised per
+// kernel): the same additions and the same kept list, best kernel and count on every instruction set.
+
+static size_t missing_scalar(const double *row, const int32_t *active, size_t count, const double *memo,
+                             double cutoff, int first, int32_t *missing) {
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        const int32_t k = active[i];
+        if ((first && !(row[k] >= cutoff)) || !isnan(memo[k])) {
+            continue;
+        }
+        missing[n++] = k;
+    }
+    return n;
+}
+
+/// The kernels from active[start] on, one at a time, as the vector loop does them; `out` kept so far, and the best.
+static size_t add_terms_scalar(double *row, int32_t *active, size_t start, size_t count, const double *memo,
+                               double cutoff, int first, size_t out, int64_t *best, double *best_sum) {
+    for (size_t i = start; i < count; i++) {
+        const int32_t k = active[i];
+        const double term = memo[k];
+        if ((first && !(row[k] >= cutoff)) || isnan(term)) {
+            continue;
+        }
+        const double sum = row[k] + term;
+        row[k] = sum;
+        if (!(sum >= cutoff)) {
+            continue;
+        }
+        active[out++] = k;
+        if (sum > *best_sum) {
+            *best = k;
+            *best_sum = sum;
+        }
+    }
+    return out;
+}
+
+#ifdef CPARZEN_X86
+__attribute__((target("avx512f"))) static size_t missing_avx512(const double *row, const int32_t *active,
+                                                                size_t count, const double *memo, double cutoff,
+                                                                int first, int32_t *missing) {
+    const size_t vectors = count / 8 * 8;
+    const __m512d cut = _mm512_set1_pd(cutoff);
+    size_t n = 0;
+    for (size_t i = 0; i < vectors; i += 8) {
+        const __m256i k = _mm256_loadu_si256((const __m256i *)(active + i));
+        const __m512d term = _mm512_i32gather_pd(k, memo, 8);
+        __mmask8 wanted = _mm512_cmp_pd_mask(term, term, _CMP_UNORD_Q);
+        if (first && wanted) {
+            wanted &= _mm512_cmp_pd_mask(_mm512_i32gather_pd(k, row, 8), cut, _CMP_GE_OQ);
+        }
+        _mm512_mask_compressstoreu_epi32(missing + n, (__mmask16)wanted, _mm512_castsi256_si512(k));
+        n += (size_t)__builtin_popcount((unsigned)wanted);
+    }
+    return n + missing_scalar(row, active + vectors, count - vectors, memo, cutoff, first, missing + n);
+}
+
+/// Eight kernels at a time: each lane keeps its best kept kernel (the first of the largest sum above −∞); the lanes'
+/// best are then merged in list order (the list is in increasing kernel order), before the remaining kernels.
+__attribute__((target("avx512f"))) static size_t add_terms_avx512(double *row, int32_t *active, size_t count,
+                                                                  const double *memo, double cutoff, int first,
+                                                                  int64_t *best, double *best_sum) {
+    const size_t vectors = count / 8 * 8;
+    const __m512d cut = _mm512_set1_pd(cutoff);
+    __m512d lane_sum = _mm512_set1_pd(-INFINITY);
+    __m512i lane_kernel = _mm512_set1_epi64(-1);
+    size_t out = 0;
+    for (size_t i = 0; i < vectors; i += 8) {
+        const __m256i k = _mm256_loadu_si256((const __m256i *)(active + i));
+        const __m512d r = _mm512_i32gather_pd(k, row, 8);
+        const __m512d term = _mm512_i32gather_pd(k, memo, 8);
+        __mmask8 used = _mm512_cmp_pd_mask(term, term, _CMP_ORD_Q);
+        if (first) {
+            used &= _mm512_cmp_pd_mask(r, cut, _CMP_GE_OQ);
+        }
+        const __m512d s = _mm512_add_pd(r, term);
+        _mm512_mask_i32scatter_pd(row, used, k, s, 8);
+        const __mmask8 keep = used & _mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ);
+        // The list is compacted in place: these eight were read before anything is written at or after `out`.
+        _mm512_mask_compressstoreu_epi32(active + out, (__mmask16)keep, _mm512_castsi256_si512(k));
+        out += (size_t)__builtin_popcount((unsigned)keep);
+        const __mmask8 better = keep & _mm512_cmp_pd_mask(s, lane_sum, _CMP_GT_OQ);
+        lane_sum = _mm512_mask_mov_pd(lane_sum, better, s);
+        lane_kernel = _mm512_mask_mov_epi64(lane_kernel, better, _mm512_cvtepi32_epi64(k));
+    }
+    double sum_of[8];
+    int64_t kernel_of[8];
+    _mm512_storeu_pd(sum_of, lane_sum);
+    _mm512_storeu_si512(kernel_of, lane_kernel);
+    for (int l = 0; l < 8; l++) {
+        if (kernel_of[l] >= 0 &&
+            (sum_of[l] > *best_sum || (sum_of[l] == *best_sum && *best >= 0 && kernel_of[l] < *best))) {
+            *best = kernel_of[l];
+            *best_sum = sum_of[l];
+        }
+    }
+    return add_terms_scalar(row, active, vectors, count, memo, cutoff, first, out, best, best_sum);
+}
+#endif
+
+size_t cparzen_missing_terms(cparzen_isa isa, const double *row, const int32_t *active, size_t count,
+                             const double *memo, double cutoff, int first, int32_t *missing) {
+#ifdef CPARZEN_X86
+    if (isa == CPARZEN_AVX512 && cparzen_supports(CPARZEN_AVX512)) {
+        return missing_avx512(row, active, count, memo, cutoff, first, missing);
+    }
+#else
+    (void)isa;
+#endif
+    return missing_scalar(row, active, count, memo, cutoff, first, missing);
+}
+
+size_t cparzen_add_terms(cparzen_isa isa, double *row, int32_t *active, size_t count, const double *memo,
+                         double cutoff, int first, int64_t *best, double *best_sum) {
+    *best = -1;
+    *best_sum = -INFINITY;
+#ifdef CPARZEN_X86
+    if (isa == CPARZEN_AVX512 && cparzen_supports(CPARZEN_AVX512)) {
+        return add_terms_avx512(row, active, count, memo, cutoff, first, best, best_sum);
+    }
+#else
+    (void)isa;
+#endif
+    return add_terms_scalar(row, active, 0, count, memo, cutoff, first, 0, best, best_sum);
+}

@@ -1,3 +1,4 @@
+import CParzen
 import Foundation
 import HPOCore
 import Testing
@@ -266,6 +267,59 @@ import Testing
                             result.kept == expected.map(\.0)
                                 && result.sums.map(\.bitPattern) == expected.map(\.1.bitPattern) && result.best == best,
                             "\(set): \(categorical) categorical axes, \(kernelCount) kernels, cutoff \(cutoff)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A memoised axis term added to an active list: the kernels missing from the memo are listed, and the memo's
+    /// terms added, with the same kept list, rows, best kernel (first of the largest sum above −∞) and count on every
+    /// instruction set as the loop written out here.
+    @Test func memoisedTermsAreAddedAlikeWithEveryInstructionSet() {
+        var generator = SeededGenerator(seed: 14)
+        for kernelCount in [1, 9, 64, 300, 1_000] {
+            for first in [false, true] {
+                for cutoff in [-Double.infinity, -8, -3] {
+                    // Rows and terms from a few values, so that sums tie; some terms missing (NaN) or −∞.
+                    let rows = (0..<kernelCount).map { _ in -Double(Int(generator.nextUnit() * 8)) }
+                    let memo = (0..<kernelCount).map { _ -> Double in
+                        let u = generator.nextUnit()
+                        return u < 0.2 ? .nan : (u < 0.25 ? -.infinity : -Double(Int(u * 6)))
+                    }
+                    let active = (0..<kernelCount).filter { _ in generator.nextUnit() < 0.7 }.map { Int32($0) }
+                    var expectedRows = rows
+                    var expectedKept: [Int32] = []
+                    var expectedBest = -1
+                    var bestSum = -Double.infinity
+                    for k in active.map({ Int($0) }) {
+                        if (first && !(rows[k] >= cutoff)) || memo[k].isNaN { continue }
+                        expectedRows[k] = rows[k] + memo[k]
+                        guard expectedRows[k] >= cutoff else { continue }
+                        expectedKept.append(Int32(k))
+                        if expectedRows[k] > bestSum {
+                            expectedBest = k
+                            bestSum = expectedRows[k]
+                        }
+                    }
+                    let expectedMissing = active.filter { k in
+                        memo[Int(k)].isNaN && !(first && !(rows[Int(k)] >= cutoff))
+                    }
+                    for set in KernelInstructionSet.allCases where set.isSupported {
+                        var row = rows
+                        var list = active
+                        var missing = [Int32](repeating: -1, count: kernelCount)
+                        let missingCount = cparzen_missing_terms(
+                            set.cValue, row, list, list.count, memo, cutoff, first ? 1 : 0, &missing)
+                        var best: Int64 = -2
+                        var sum = 0.0
+                        let kept = cparzen_add_terms(
+                            set.cValue, &row, &list, list.count, memo, cutoff, first ? 1 : 0, &best, &sum)
+                        let label = "\(set): \(kernelCount) kernels, first \(first), cutoff \(cutoff)"
+                        #expect(Array(missing.prefix(missingCount)) == expectedMissing, "\(label)")
+                        #expect(Array(list.prefix(kept)) == expectedKept, "\(label)")
+                        #expect(expectedKept.allSatisfy { row[Int($0)] == expectedRows[Int($0)] }, "\(label)")
+                        #expect(best == Int64(expectedBest) && sum == bestSum, "\(label)")
                     }
                 }
             }

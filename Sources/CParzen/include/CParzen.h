@@ -65,4 +65,16 @@ double cparzen_exp(double x);
 /// every instruction set. `out` may be `x`.
 void cparzen_log(cparzen_isa isa, const double *x, double *out, size_t count);
 
+/// The kernels k = active[i], i in [0, count), whose memoised term memo[k] is NaN (not computed yet), leaving out, when
+/// `first`, those with row[k] < cutoff: into `missing`, in order. Returns their number.
+size_t cparzen_missing_terms(cparzen_isa isa, const double *row, const int32_t *active, size_t count,
+                             const double *memo, double cutoff, int first, int32_t *missing);
+
+/// For k = active[i], i in [0, count) in order, leaving out the kernels whose memo[k] is NaN and, when `first`, those
+/// with row[k] < cutoff: row[k] = row[k] + memo[k], and k is kept (written to the front of `active`, in order) when
+/// the new row[k] ≥ cutoff. Returns the number kept; `*best` is the kept kernel whose row is the largest and above
+/// −∞ (the first on ties; −1 if none) and `*best_sum` its row (−∞ if none).
+size_t cparzen_add_terms(cparzen_isa isa, double *row, int32_t *active, size_t count, const double *memo,
+                         double cutoff, int first, int64_t *best, double *best_sum);
+
 #endif

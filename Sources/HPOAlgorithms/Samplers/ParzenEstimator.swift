@@ -386,6 +386,9 @@ final class ParzenEstimator: Sendable {
         var cellMasses = CellMassTable()
         swap(&cellMasses, &scratch.cellMasses)
         defer { swap(&cellMasses, &scratch.cellMasses) }
+        // Room for the kernels missing from the memo of cell masses, when there is one.
+        let missing = memoCount > 0 ? UnsafeMutablePointer<Int32>.allocate(capacity: kernelCount) : nil
+        defer { missing?.deallocate() }
         func withCellMasses(_ body: (UnsafeMutablePointer<UInt64>?) -> Void) {
             if discreteKernels.isEmpty { body(nil) } else { cellMasses.withStorage { body($0) } }
         }
@@ -394,7 +397,7 @@ final class ParzenEstimator: Sendable {
                 packedChoices.withUnsafeBufferPointer { own in
                     let evaluator = PointEvaluator(
                         kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs, discrete: discrete,
-                        cellMasses: cellMassStorage, isa: instructionSet.cValue)
+                        cellMasses: cellMassStorage, missing: missing, isa: instructionSet.cValue)
                     // Per point: a row of kernel terms (only the kept kernels' entries are meaningful), the kept
                     // kernels in increasing order, their number, and the reference (one kernel's final term) they were
                     // kept against.
@@ -694,6 +697,8 @@ private struct PointEvaluator {
     let discrete: [CellKernels]
     /// The storage of the cell masses kept across evaluations (`CellMassTable`).
     let cellMasses: UnsafeMutablePointer<UInt64>?
+    /// Room for the kernels whose memoised cell mass is missing (`kernelCount` entries; nil: the memo is not used).
+    let missing: UnsafeMutablePointer<Int32>?
     /// The instruction set of the final sum of exponentials.
     let isa: cparzen_isa
 
@@ -771,6 +776,35 @@ private struct PointEvaluator {
                     row[k] = partial
                     survivors.keep(k, partial, cutoff: cutoff, in: active)
                 }
+            } else if let memo = cellMemo[stage - choices.count], let missing = missing,
+                let rowBase = row.baseAddress, let activeBase = active.baseAddress
+            {
+                // With a memo: the kernels whose cell mass is not in it yet are listed and given it (those whose bound
+                // keeps them), then the memo's terms are added to every kernel at once.
+                let kernels = discrete[stage - choices.count]
+                let cell = cells[stage - choices.count]
+                let logWidth = Foundation.log(cell.upper - cell.lower)
+                let missingCount = cparzen_missing_terms(
+                    isa, rowBase, activeBase, activeCount, memo, cutoff, first ? 1 : 0, missing)
+                for i in 0..<missingCount {
+                    let k = Int(missing[i])
+                    let bound = kernels.logCellMassBound(
+                        kernel: k, lower: cell.lower, upper: cell.upper, logWidth: logWidth)
+                    guard row[k] + bound >= cutoff else { continue }
+                    if let table = cellMasses {
+                        memo[k] = CellMassTable.logCellMass(
+                            in: table, mu: kernels.mu[k], inverseSigma: kernels.inverseSigma[k],
+                            logMass: kernels.logMass[k], lower: cell.lower, upper: cell.upper)
+                    } else {
+                        memo[k] = kernels.logCellMass(kernel: k, lower: cell.lower, upper: cell.upper)
+                    }
+                }
+                var best: Int64 = -1
+                var bestSum = -Double.infinity
+                survivors.kept = cparzen_add_terms(
+                    isa, rowBase, activeBase, activeCount, memo, cutoff, first ? 1 : 0, &best, &bestSum)
+                survivors.bestKernel = Int(best)
+                survivors.bestPartial = bestSum
             } else {
                 // The kernels are bound once, outside the loop (binding them inside copies their arrays).
                 let kernels = discrete[stage - choices.count]
