@@ -147,28 +147,29 @@ static inline __attribute__((always_inline)) size_t emit(const cparzen_kernels *
     return out;
 }
 
-/// Scalar lanes [i, len) of a chunk: one axis of the dense pass (two with `pair`); sets the bits of the lanes kept.
-static inline __attribute__((always_inline)) void dense_tail(const double *src, double *sums, const double *m,
-                                                             const double *v, double p, int pair, const double *m2,
-                                                             const double *v2, double p2, double cutoff, size_t i,
-                                                             size_t len, uint64_t *bits) {
+/// Scalar lanes [i, len) of a chunk: one axis of the dense pass (two with `pair`); returns how many are kept.
+static inline __attribute__((always_inline)) size_t dense_tail(const double *src, double *sums, const double *m,
+                                                               const double *v, double p, int pair, const double *m2,
+                                                               const double *v2, double p2, double cutoff, size_t i,
+                                                               size_t len) {
+    size_t kept = 0;
     for (; i < len; i++) {
         double s = axis_step(src[i], p, m[i], v[i]);
         if (pair) {
             s = axis_step(s, p2, m2[i], v2[i]);
         }
         sums[i] = s;
-        bits[i / 64] |= (uint64_t)(s >= cutoff) << (i % 64);
+        kept += s >= cutoff;
     }
+    return kept;
 }
 
-/// The number of set bits of a chunk's bit set.
-static inline __attribute__((always_inline)) size_t count_bits(const uint64_t *bits) {
-    size_t count = 0;
-    for (size_t w = 0; w < CHUNK / 64; w++) {
-        count += (size_t)__builtin_popcountll(bits[w]);
+/// Sets in the chunk's bit set the lanes [i, len) whose sum is ≥ cutoff.
+static inline __attribute__((always_inline)) void tail_bits(const double *sums, size_t i, size_t len, double cutoff,
+                                                            uint64_t *bits) {
+    for (; i < len; i++) {
+        bits[i / 64] |= (uint64_t)(sums[i] >= cutoff) << (i % 64);
     }
-    return count;
 }
 
 /// The lanes whose bit is set (kernel k0 + lane, sum sums[lane]) into idx/val, in order.
@@ -189,11 +190,12 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
 // The chunk loop of every variant: axes are applied to the whole chunk, vector by vector (the first two together),
 // while at least one kernel in SPARSE of the chunk is still above the cutoff (an axis of the chunk costs about as
 // much as one of that many kernels alone); then the survivors are listed and the remaining axes applied to them
-// alone. Either way each kernel's sum is formed by the same operations in the same order. DENSE_PASS sets, in
-// `bits`, the lanes [0, vectors) whose sum is ≥ cutoff after the pass. DENSE_EMIT, when every axis went through the
+// alone. Either way each kernel's sum is formed by the same operations in the same order. DENSE_PASS adds to `alive`
+// the number of lanes [0, vectors) whose sum is ≥ cutoff after the pass; MASK_PASS sets their bits in `bits` (the
+// kernels to list, once the dense passes are over). DENSE_EMIT, when every axis went through the
 // dense pass and there is at most one categorical axis, may finish the whole chunk from `sums` (adding `out` kernels
 // and going on to the next chunk) as emit would from its survivors; when it is empty, they are listed for emit.
-#define CHUNK_LOOP(SPARSE, WIDTH, DENSE_PASS, DENSE_EMIT)                                                              \
+#define CHUNK_LOOP(SPARSE, WIDTH, DENSE_PASS, MASK_PASS, DENSE_EMIT)                                                              \
     double sums[CHUNK] __attribute__((aligned(64)));                                                                   \
     int32_t idx[CHUNK];                                                                                                \
     double val[CHUNK];                                                                                                 \
@@ -214,12 +216,9 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
             const double *m2 = kernels->centres[pair ? 1 : c] + k0;                                                    \
             const double *v2 = kernels->inverse_sigma[pair ? 1 : c] + k0;                                              \
             const double p2 = point[pair ? 1 : c];                                                                     \
-            for (size_t w = 0; w < CHUNK / 64; w++) {                                                                  \
-                bits[w] = 0;                                                                                           \
-            }                                                                                                          \
+            alive = 0;                                                                                                 \
             DENSE_PASS                                                                                                 \
-            dense_tail(src, sums, m, v, p, pair, m2, v2, p2, cutoff, vectors, len, bits);                              \
-            alive = count_bits(bits);                                                                                  \
+            alive += dense_tail(src, sums, m, v, p, pair, m2, v2, p2, cutoff, vectors, len);                           \
             c += pair ? 2 : 1;                                                                                         \
             if (alive == 0 || alive * (SPARSE) < len) {                                                                \
                 break;                                                                                                 \
@@ -231,6 +230,11 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
         if (c >= axes && kernels->categorical_axes <= 1) {                                                             \
             DENSE_EMIT                                                                                                 \
         }                                                                                                              \
+        for (size_t w = 0; w < CHUNK / 64; w++) {                                                                      \
+            bits[w] = 0;                                                                                               \
+        }                                                                                                              \
+        MASK_PASS                                                                                                      \
+        tail_bits(sums, vectors, len, cutoff, bits);                                                                   \
         size_t n = compact(bits, sums, k0, idx, val);                                                                  \
         n = sparse_axes(kernels, point, c, cutoff, idx, val, n);                                                       \
         out += emit(kernels, choices, cutoff, idx, val, n, row, kept + out, best);                                     \
@@ -239,6 +243,9 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
 
 /// Sets the bits of `mask` (one per lane of the vector at lane i) in the chunk's bit set.
 #define SET_BITS(mask, i) bits[(i) / 64] |= (uint64_t)(mask) << ((i) % 64)
+
+/// Counts the lanes set in `mask` (one bit per lane of a vector) as kept.
+#define COUNT_KEPT(mask) alive += (size_t)__builtin_popcount((unsigned)(mask))
 
 #ifdef CPARZEN_X86
 
@@ -258,7 +265,11 @@ static size_t terms_sse2(const cparzen_kernels *kernels, const double *point, co
                 s = _mm_sub_pd(s, _mm_mul_pd(_mm_mul_pd(half, z), z));
             }
             _mm_store_pd(sums + i, s);
-            SET_BITS((unsigned)_mm_movemask_pd(_mm_cmpge_pd(s, cut)), i);
+            COUNT_KEPT(_mm_movemask_pd(_mm_cmpge_pd(s, cut)));
+        }
+    }, {
+        for (size_t i = 0; i < vectors; i += 2) {
+            SET_BITS(_mm_movemask_pd(_mm_cmpge_pd(_mm_load_pd(sums + i), cut)), i);
         }
     }, {})
 }
@@ -280,7 +291,11 @@ __attribute__((target("avx2"))) static size_t terms_avx2(const cparzen_kernels *
                 s = _mm256_sub_pd(s, _mm256_mul_pd(_mm256_mul_pd(half, z), z));
             }
             _mm256_store_pd(sums + i, s);
-            SET_BITS((unsigned)_mm256_movemask_pd(_mm256_cmp_pd(s, cut, _CMP_GE_OQ)), i);
+            COUNT_KEPT(_mm256_movemask_pd(_mm256_cmp_pd(s, cut, _CMP_GE_OQ)));
+        }
+    }, {
+        for (size_t i = 0; i < vectors; i += 4) {
+            SET_BITS(_mm256_movemask_pd(_mm256_cmp_pd(_mm256_load_pd(sums + i), cut, _CMP_GE_OQ)), i);
         }
     }, {})
 }
@@ -374,8 +389,6 @@ __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kern
     CHUNK_LOOP(10, 8, {
         const __m512d pv = _mm512_set1_pd(p);
         const __m512d pv2 = _mm512_set1_pd(p2);
-        /* Eight vectors' bits gather in a register and are stored once. */
-        uint64_t word = 0;
         for (size_t i = 0; i < vectors; i += 8) {
             __m512d z = _mm512_mul_pd(_mm512_sub_pd(pv, _mm512_loadu_pd(m + i)), _mm512_loadu_pd(v + i));
             __m512d s = _mm512_sub_pd(_mm512_loadu_pd(src + i), _mm512_mul_pd(_mm512_mul_pd(half, z), z));
@@ -384,14 +397,11 @@ __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kern
                 s = _mm512_sub_pd(s, _mm512_mul_pd(_mm512_mul_pd(half, z), z));
             }
             _mm512_store_pd(sums + i, s);
-            word |= (uint64_t)_mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ) << (i % 64);
-            if ((i + 8) % 64 == 0) {
-                bits[i / 64] = word;
-                word = 0;
-            }
+            COUNT_KEPT(_mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ));
         }
-        if (vectors % 64 != 0) {
-            bits[vectors / 64] = word;
+    }, {
+        for (size_t i = 0; i < vectors; i += 8) {
+            SET_BITS(_mm512_cmp_pd_mask(_mm512_load_pd(sums + i), cut, _CMP_GE_OQ), i);
         }
     }, {
         out += emit_dense_avx512(kernels, choices, cutoff, sums, k0, len, row, kept + out, best);
@@ -406,7 +416,7 @@ static size_t terms_scalar(const cparzen_kernels *kernels, const double *point, 
                            size_t end, double cutoff, double *row, int32_t *kept, best_kept *best) {
     const size_t axes = kernels->axes;
     // No lane is in a vector: the dense passes are all scalar.
-    CHUNK_LOOP(2, CHUNK + 1, {}, {})
+    CHUNK_LOOP(2, CHUNK + 1, {}, {}, {})
 }
 
 size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels, const double *point,
