@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The cost of one TPE ask in hpo beside Optuna's default TPE in memory, measured in the same run.
 #
-#   scripts/bench_tpe_cost.sh [--repeats N]
+#   scripts/bench_tpe_cost.sh [--repeats N] [--runs R]
 #
 # hpo: `hpo-bench tpe` (the CPU time of one warm ask at 100, 1,000 and 10,000 completed trials of the
 # 10-parameter space: 8 floats, one log int, one 4-way categorical), on a history of random proposals and on one of
@@ -11,11 +11,22 @@
 # ../shared/bench exist (scripts/bench-env.sh makes the environment); otherwise only hpo is printed. rustuna
 # (Optuna's Rust port, overhead_rustuna.py, TPESampler() defaults in memory) runs when ../rustuna-venv exists
 # (scripts/bench-env.sh --rustuna) or $RUSTUNA_PYTHON names its Python.
+#
+# Every tool runs R times (default 3; hpo-bench as R processes, the peers with --repeats R) and each figure is the
+# median of the R runs (the peers' harness reports that median too): single runs on a shared machine move by tens of
+# percent. hpo's figures of every run are printed as well.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 repeats=30
-if [[ "${1:-}" == "--repeats" && -n "${2:-}" ]]; then repeats="$2"; fi
+runs=3
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --repeats) repeats="${2:?--repeats needs a number}"; shift 2 ;;
+    --runs) runs="${2:?--runs needs a number}"; shift 2 ;;
+    *) echo "usage: scripts/bench_tpe_cost.sh [--repeats N] [--runs R]" >&2; exit 2 ;;
+    esac
+done
 
 swift build -c release --product hpo-bench >/dev/null
 work="$(mktemp -d)"
@@ -27,7 +38,7 @@ optuna_json=""
 if [[ -x "$PY" && -f "$BENCH/overhead.py" ]]; then
     echo "Optuna 5.0 TPESampler() in memory, trials 1..1000 (overhead.py)..." >&2
     PYTHONDONTWRITEBYTECODE=1 "$PY" "$BENCH/overhead.py" --samplers tpe --storages memory --sizes 100,1000 \
-        --repeats 1 --results-dir "$work" --name optuna_tpe_memory >/dev/null
+        --repeats "$runs" --results-dir "$work" --name optuna_tpe_memory >/dev/null
     optuna_json="$work/optuna_tpe_memory.json"
 fi
 
@@ -36,34 +47,43 @@ rustuna_json=""
 if [[ -x "$RPY" && -f "$BENCH/overhead_rustuna.py" ]]; then
     echo "rustuna 0.2 TPESampler() in memory, trials 1..1000 (overhead_rustuna.py)..." >&2
     PYTHONDONTWRITEBYTECODE=1 "$RPY" "$BENCH/overhead_rustuna.py" --samplers tpe --storages memory \
-        --sizes 100,1000 --repeats 1 --results-dir "$work" --name rustuna_tpe_memory >/dev/null
+        --sizes 100,1000 --repeats "$runs" --results-dir "$work" --name rustuna_tpe_memory >/dev/null
     rustuna_json="$work/rustuna_tpe_memory.json"
 fi
 
-echo "hpo TPE (hpo-bench tpe, $repeats asks per size)..." >&2
-.build/release/hpo-bench tpe --sizes 100,1000,10000 --repeats "$repeats" --cold false | tee "$work/hpo.txt"
-# The peers' figures come from trials their own TPE proposed, where the kernels gather around the candidates and fewer
-# of them can be skipped; hpo is measured on such a history too.
-.build/release/hpo-bench tpe --sizes 100,1000 --repeats "$repeats" --cold false --modes multivariate --history tpe |
-    tee "$work/hpo-tpe.txt"
+echo "hpo TPE (hpo-bench tpe, $repeats asks per size, $runs runs)..." >&2
+for run in $(seq "$runs"); do
+    echo "run $run:"
+    .build/release/hpo-bench tpe --sizes 100,1000,10000 --repeats "$repeats" --cold false | tee -a "$work/hpo.txt"
+    # The peers' figures come from trials their own TPE proposed, where the kernels gather around the candidates and
+    # fewer of them can be skipped; hpo is measured on such a history too.
+    .build/release/hpo-bench tpe --sizes 100,1000 --repeats "$repeats" --cold false --modes multivariate \
+        --history tpe | tee -a "$work/hpo-tpe.txt"
+done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$work/hpo.txt" "$optuna_json" "$rustuna_json" "$work/hpo-tpe.txt" <<'EOF'
+python3 - "$work/hpo.txt" "$optuna_json" "$rustuna_json" "$work/hpo-tpe.txt" "$runs" <<'EOF'
 import json
+import statistics
 import sys
 
 
 def read(path):
-    times = {}
+    runs = {}
     for line in open(path):
         fields = line.split()
         if fields and fields[0].isdigit():
-            times[int(fields[0])] = float(fields[1])  # multivariate warm, ms
-    return times
+            runs.setdefault(int(fields[0]), []).append(float(fields[1]))  # multivariate warm, ms
+    return {size: statistics.median(values) for size, values in runs.items()}, runs
 
 
-hpo = read(sys.argv[1])
-own = read(sys.argv[4])
+hpo, hpo_runs = read(sys.argv[1])
+own, own_runs = read(sys.argv[4])
+print()
+print(f"hpo, one ask in each of the {sys.argv[5]} runs (ms; the tables give the median):")
+for title, runs in (("random history", hpo_runs), ("TPE's own history", own_runs)):
+    for size in sorted(runs):
+        print(f"  {title}, {size:,} trials: " + " ".join(f"{value:.3f}" for value in runs[size]))
 if not sys.argv[2]:
     print("Optuna not measured (no ../bench-venv or ../shared/bench)")
     sys.exit(0)
@@ -79,7 +99,7 @@ def peer(cells, size, times):
 
 for title, times in (("random history", hpo), ("history of TPE's own proposals (as the peers measure)", own)):
     print()
-    print(f"hpo's {title}:")
+    print(f"hpo's {title} (medians of the runs):")
     print("| completed trials | hpo one ask (multivariate) | Optuna TPE default, ms per trial in memory | Optuna / hpo "
           "| rustuna TPE default, ms per trial in memory | rustuna / hpo |")
     print("|---|---|---|---|---|---|")

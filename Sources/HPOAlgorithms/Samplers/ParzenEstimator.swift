@@ -716,6 +716,17 @@ private struct PointEvaluator {
         return partial + discrete[d].logCellMass(kernel: k, lower: cells[d].lower, upper: cells[d].upper)
     }
 
+    /// Kernel k's log mass of `cell`, through the table of cell masses kept across evaluations when there is one.
+    @inline(__always)
+    private func cellMass(of kernels: CellKernels, kernel k: Int, cell: (lower: Double, upper: Double)) -> Double {
+        guard let table = cellMasses else {
+            return kernels.logCellMass(kernel: k, lower: cell.lower, upper: cell.upper)
+        }
+        return CellMassTable.logCellMass(
+            in: table, mu: kernels.mu[k], inverseSigma: kernels.inverseSigma[k], logMass: kernels.logMass[k],
+            lower: cell.lower, upper: cell.upper)
+    }
+
     /// The log probability of `choice` under a kernel whose own choice is `own` (−1: the uniform prior kernel).
     @inline(__always)
     private static func categoricalTerm(
@@ -791,13 +802,7 @@ private struct PointEvaluator {
                     let bound = kernels.logCellMassBound(
                         kernel: k, lower: cell.lower, upper: cell.upper, logWidth: logWidth)
                     guard row[k] + bound >= cutoff else { continue }
-                    if let table = cellMasses {
-                        memo[k] = CellMassTable.logCellMass(
-                            in: table, mu: kernels.mu[k], inverseSigma: kernels.inverseSigma[k],
-                            logMass: kernels.logMass[k], lower: cell.lower, upper: cell.upper)
-                    } else {
-                        memo[k] = kernels.logCellMass(kernel: k, lower: cell.lower, upper: cell.upper)
-                    }
+                    memo[k] = cellMass(of: kernels, kernel: k, cell: cell)
                 }
                 var best: Int64 = -1
                 var bestSum = -Double.infinity
@@ -821,13 +826,7 @@ private struct PointEvaluator {
                         let bound = kernels.logCellMassBound(
                             kernel: k, lower: cell.lower, upper: cell.upper, logWidth: logWidth)
                         guard row[k] + bound >= cutoff else { continue }
-                        if let table = cellMasses {
-                            term = CellMassTable.logCellMass(
-                                in: table, mu: kernels.mu[k], inverseSigma: kernels.inverseSigma[k],
-                                logMass: kernels.logMass[k], lower: cell.lower, upper: cell.upper)
-                        } else {
-                            term = kernels.logCellMass(kernel: k, lower: cell.lower, upper: cell.upper)
-                        }
+                        term = cellMass(of: kernels, kernel: k, cell: cell)
                         memo?[k] = term
                     }
                     let partial = row[k] + term
