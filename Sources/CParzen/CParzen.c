@@ -465,6 +465,8 @@ static cparzen_isa extension_variant(cparzen_isa isa) {
 #define LANES 32
 typedef double lanes_d __attribute__((ext_vector_type(LANES)));
 typedef int64_t lanes_i __attribute__((ext_vector_type(LANES)));
+/// The eight running sums of a sum of exponentials.
+typedef double sums_d __attribute__((ext_vector_type(8)));
 
 /// Cody and Waite's split of ln 2: k·LN2_HI is exact for |k| < 2^11.
 #define LN2_HI 6.93147180369123816490e-01
@@ -500,16 +502,21 @@ static const double EXP_SERIES[] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 /
 // The terms above `negligible` are copied into a buffer a block at a time, their exponentials computed there 32 at a
 // time, and the i-th of them (counting from the first kernel) added to the running sum of i mod 8 (each sum takes its
 // terms in order). The answer depends only on the sequence of terms summed: two mixtures whose terms are the same
-// numbers in the same order get the same bits, whichever kernels hold them, as with one running sum.
-#define SUM_EXP_BODY                                                                                                   \
-    double sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                                         \
+// numbers in the same order get the same bits, whichever kernels hold them, as with one running sum. The eight running
+// sums are the lanes of one vector: once the count of terms summed is a multiple of 8, the next eight are added to it
+// in one vector addition. COPY_TERMS may copy the terms of the first kernels of a block (advancing `i` and `m`); the
+// scalar loop copies the rest.
+#define SUM_EXP_BODY(COPY_TERMS)                                                                                       \
+    sums_d sums = 0;                                                                                                   \
     double block[CHUNK + LANES] __attribute__((aligned(64)));                                                          \
     size_t position = 0;                                                                                               \
     for (size_t start = 0; start < count; start += CHUNK) {                                                            \
         const size_t n = count - start < CHUNK ? count - start : CHUNK;                                                \
         const int32_t *kernel = active + start;                                                                        \
         size_t m = 0;                                                                                                  \
-        for (size_t i = 0; i < n; i++) {                                                                               \
+        size_t i = 0;                                                                                                  \
+        COPY_TERMS                                                                                                     \
+        for (; i < n; i++) {                                                                                           \
             const double term = row[kernel[i]];                                                                        \
             block[m] = term;                                                                                           \
             m += term > negligible;                                                                                    \
@@ -528,8 +535,17 @@ static const double EXP_SERIES[] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 /
             e = (lanes_d)((lanes_i)e & keep);                                                                          \
             __builtin_memcpy(block + i, &e, sizeof e);                                                                 \
         }                                                                                                              \
-        for (size_t i = 0; i < m; i++) {                                                                               \
-            sums[(position + i) & 7] += block[i];                                                                      \
+        size_t j = 0;                                                                                                  \
+        for (; j < m && ((position + j) & 7) != 0; j++) {                                                              \
+            sums[(position + j) & 7] += block[j];                                                                      \
+        }                                                                                                              \
+        for (; j + 8 <= m; j += 8) {                                                                                   \
+            sums_d eight;                                                                                              \
+            __builtin_memcpy(&eight, block + j, sizeof eight);                                                         \
+            sums += eight;                                                                                             \
+        }                                                                                                              \
+        for (; j < m; j++) {                                                                                           \
+            sums[(position + j) & 7] += block[j];                                                                      \
         }                                                                                                              \
         position += m;                                                                                                 \
     }                                                                                                                  \
@@ -538,18 +554,27 @@ static const double EXP_SERIES[] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 /
 #ifdef CPARZEN_X86
 __attribute__((target("avx512f"))) static double sum_exp_avx512(const double *row, const int32_t *active, size_t count,
                                                                 double maximum, double negligible) {
-    SUM_EXP_BODY
+    const __m512d floor = _mm512_set1_pd(negligible);
+    // Eight kernels' terms at a time: gathered, and those above `negligible` stored in order.
+    SUM_EXP_BODY({
+        for (; i + 8 <= n; i += 8) {
+            const __m512d terms = _mm512_i32gather_pd(_mm256_loadu_si256((const __m256i *)(kernel + i)), row, 8);
+            const __mmask8 counted = _mm512_cmp_pd_mask(terms, floor, _CMP_GT_OQ);
+            _mm512_mask_compressstoreu_pd(block + m, counted, terms);
+            m += (size_t)__builtin_popcount((unsigned)counted);
+        }
+    })
 }
 
 __attribute__((target("avx2"))) static double sum_exp_avx2(const double *row, const int32_t *active, size_t count,
                                                            double maximum, double negligible) {
-    SUM_EXP_BODY
+    SUM_EXP_BODY({})
 }
 #endif
 
 static double sum_exp_generic(const double *row, const int32_t *active, size_t count, double maximum,
                               double negligible) {
-    SUM_EXP_BODY
+    SUM_EXP_BODY({})
 }
 
 double cparzen_sum_exp(cparzen_isa isa, const double *row, const int32_t *active, size_t count, double maximum,

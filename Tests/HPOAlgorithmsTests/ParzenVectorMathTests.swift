@@ -68,6 +68,24 @@ import Testing
         }
     }
 
+    /// The sum is the one its documentation gives, bit for bit: the j-th counted term's exponential (`cparzen_exp`)
+    /// joins running sum j mod 8, and the eight are added pairwise in a fixed order.
+    @Test func termsJoinTheRunningSumOfTheirPositionModuloEight() {
+        for count in [1, 8, 13, 256, 700, 3_000] {
+            let (row, active, maximum) = Self.terms(count: count, seed: UInt64(count))
+            let negligible = maximum - ParzenEstimator.negligibleLogGap
+            var sums = [Double](repeating: 0, count: 8)
+            for (j, term) in active.map({ row[Int($0)] }).filter({ $0 > negligible }).enumerated() {
+                sums[j % 8] += cparzen_exp(term - maximum)
+            }
+            let expected = ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))
+            for set in KernelInstructionSet.allCases where set.isSupported {
+                let sum = Self.sumExp(row, active, maximum: maximum, negligible: negligible, isa: set)
+                #expect(sum.bitPattern == expected.bitPattern, "\(set), \(count) kernels")
+            }
+        }
+    }
+
     /// The result depends only on the sequence of terms summed: negligible kernels listed among them change no bit,
     /// and the same terms held by other kernels (as in an l and a g built from the same observations) give the same
     /// bits, so such densities tie exactly.
