@@ -99,18 +99,33 @@ import Testing
         }
     }
 
+    /// The table grows with the mixtures evaluated through it (16 slots per kernel, from 2^10 to 2^14 slots) and
+    /// never shrinks.
+    @Test func theCellMassTableGrowsWithTheMixtures() {
+        var table = CellMassTable()
+        #expect(table.slotCount == 0)
+        for (kernels, slots) in [(10, 1 << 10), (64, 1 << 10), (65, 1 << 11), (300, 1 << 13), (50, 1 << 13)] {
+            table.withStorage(kernels: kernels) { _ in }
+            #expect(table.slotCount == slots, "\(kernels) kernels")
+        }
+        table.withStorage(kernels: 976) { _ in }
+        #expect(table.slotCount == 1 << 14)
+        table.withStorage(kernels: 100_000) { _ in }
+        #expect(table.slotCount == 1 << CellMassTable.maximumSlotBits)
+    }
+
     /// A looked-up cell mass is the computed one, bit for bit, whether it is found, computed, or computed again after
     /// its slot was taken by other inputs.
     @Test func theCellMassTableReturnsTheComputedMass() {
         var generator = SeededGenerator(seed: 5)
         var table = CellMassTable()
-        let inputs = (0..<(3 * CellMassTable.slotCount)).map { _ in
+        let inputs = (0..<(3 << CellMassTable.maximumSlotBits)).map { _ in
             let mu = 4 * generator.nextUnit()
             let sigma = 0.01 + generator.nextUnit()
             let lower = Double(Int(generator.nextUnit() * 40)) / 10
             return (mu, 1 / sigma, -generator.nextUnit(), lower, lower + 0.1)
         }
-        table.withStorage { storage in
+        table.withStorage(kernels: 100_000) { storage in
             for pass in 0..<2 {
                 for (i, input) in inputs.enumerated() where pass == 0 || i % 7 == 0 {
                     let expected = NumericKernels.logCellMass(

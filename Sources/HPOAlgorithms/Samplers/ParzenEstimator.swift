@@ -389,8 +389,12 @@ final class ParzenEstimator: Sendable {
         // Room for the kernels missing from the memo of cell masses, when there is one.
         let missing = memoCount > 0 ? UnsafeMutablePointer<Int32>.allocate(capacity: kernelCount) : nil
         defer { missing?.deallocate() }
-        func withCellMasses(_ body: (UnsafeMutablePointer<UInt64>?) -> Void) {
-            if discreteKernels.isEmpty { body(nil) } else { cellMasses.withStorage { body($0) } }
+        func withCellMasses(_ body: (CellMassTable.Storage?) -> Void) {
+            if discreteKernels.isEmpty {
+                body(nil)
+            } else {
+                cellMasses.withStorage(kernels: kernelCount) { body($0) }
+            }
         }
         withCellMasses { cellMassStorage in
             CellKernels.withViews(of: discreteKernels) { discrete in
@@ -578,26 +582,51 @@ final class ParzenEstimator: Sendable {
 /// Log cell masses by their inputs, one entry per slot (a newer entry replaces an older one in its slot): a kernel's
 /// centre, inverse bandwidth and log mass on its domain, and the cell's bounds, compared bit for bit, so an entry
 /// found holds exactly the number `NumericKernels.logCellMass` returns for them.
+///
+/// The table grows with the mixtures evaluated through it, to 16 slots per kernel (between 2^10 and 2^14 slots of 48
+/// bytes; entries are dropped when it grows), so a small study's sampler keeps a small table.
 struct CellMassTable: Sendable {
     /// Per slot the five inputs' bits and the value's; empty until the first use. A slot whose first input is
     /// `emptyKey` (a NaN, never a centre) holds nothing.
     private var slots: [UInt64] = []
-    private static let slotBits = 14
-    static let slotCount = 1 << slotBits
+    private var slotBits = 0
+    static let maximumSlotBits = 14
+    private static let minimumSlotBits = 10
     private static let width = 6
     private static let emptyKey = Double.nan.bitPattern
 
-    /// Calls `body` with the table's memory, allocated on first use.
-    mutating func withStorage<R>(_ body: (UnsafeMutablePointer<UInt64>) -> R) -> R {
-        if slots.isEmpty { slots = [UInt64](repeating: Self.emptyKey, count: Self.slotCount * Self.width) }
-        return slots.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    /// The number of slots (0 before the first use).
+    var slotCount: Int { slots.count / Self.width }
+
+    /// The table's memory while `withStorage` runs, and the shift that takes a hash to a slot.
+    struct Storage {
+        let base: UnsafeMutablePointer<UInt64>
+        let shift: UInt64
+    }
+
+    /// Calls `body` with the table's memory, grown (and emptied) first when it has fewer than 16 slots per kernel of
+    /// a mixture of `kernels` kernels and fewer than 2^14.
+    mutating func withStorage<R>(kernels: Int, _ body: (Storage) -> R) -> R {
+        let wanted = Swift.min(
+            Swift.max(Self.minimumSlotBits, Int.bitWidth - (Swift.max(kernels, 1) * 16 - 1).leadingZeroBitCount),
+            Self.maximumSlotBits)
+        if wanted > slotBits {
+            slotBits = wanted
+            slots = [UInt64](repeating: Self.emptyKey, count: (1 << wanted) * Self.width)
+        }
+        let shift = UInt64(64 - slotBits)
+        return slots.withUnsafeMutableBufferPointer { slots in
+            // Never empty here: the table has at least 2^10 slots.
+            guard let base = slots.baseAddress else { preconditionFailure("cell-mass table without memory") }
+            return body(Storage(base: base, shift: shift))
+        }
     }
 
     /// The log mass of [lower, upper] under the kernel (mu, inverseSigma, logMass), from `storage` or computed
     /// and stored.
     @inline(__always)
     static func logCellMass(
-        in storage: UnsafeMutablePointer<UInt64>, mu: Double, inverseSigma: Double, logMass: Double, lower: Double,
+        in storage: Storage, mu: Double, inverseSigma: Double, logMass: Double, lower: Double,
         upper: Double
     ) -> Double {
         let keys = (mu.bitPattern, inverseSigma.bitPattern, logMass.bitPattern, lower.bitPattern, upper.bitPattern)
@@ -606,7 +635,7 @@ struct CellMassTable: Sendable {
         hash = (hash ^ (hash >> 31) ^ keys.2) &* 0x94D0_49BB_1331_11EB
         hash = (hash ^ (hash >> 29) ^ keys.3) &* 0x9E37_79B9_7F4A_7C15
         hash = (hash ^ (hash >> 31) ^ keys.4) &* 0xBF58_476D_1CE4_E5B9
-        let slot = storage + Int(truncatingIfNeeded: hash >> UInt64(64 - slotBits)) * width
+        let slot = storage.base + Int(truncatingIfNeeded: hash >> storage.shift) * width
         if slot[0] == keys.0 && slot[1] == keys.1 && slot[2] == keys.2 && slot[3] == keys.3 && slot[4] == keys.4 {
             return Double(bitPattern: slot[5])
         }
@@ -696,7 +725,7 @@ private struct PointEvaluator {
     let categoricalLogs: [(hit: Double, miss: Double, uniform: Double)]
     let discrete: [CellKernels]
     /// The storage of the cell masses kept across evaluations (`CellMassTable`).
-    let cellMasses: UnsafeMutablePointer<UInt64>?
+    let cellMasses: CellMassTable.Storage?
     /// Room for the kernels whose memoised cell mass is missing (`kernelCount` entries; nil: the memo is not used).
     let missing: UnsafeMutablePointer<Int32>?
     /// The instruction set of the final sum of exponentials.
