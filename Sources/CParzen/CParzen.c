@@ -300,6 +300,23 @@ __attribute__((target("avx2"))) static size_t terms_avx2(const cparzen_kernels *
     }, {})
 }
 
+/// Merges each of eight lanes' best kept kernel (kernel −1: none) into (*kernel, *sum) (*kernel −1: none): the largest
+/// sum wins, the smaller kernel on ties. The kernel already held, if any, comes before every lane's.
+__attribute__((target("avx512f"))) static inline void merge_lane_best(__m512d lane_sum, __m512i lane_kernel,
+                                                                      int64_t *kernel, double *sum) {
+    double sum_of[8];
+    int64_t kernel_of[8];
+    _mm512_storeu_pd(sum_of, lane_sum);
+    _mm512_storeu_si512(kernel_of, lane_kernel);
+    for (int l = 0; l < 8; l++) {
+        if (kernel_of[l] >= 0 &&
+            (*kernel < 0 || sum_of[l] > *sum || (sum_of[l] == *sum && kernel_of[l] < *kernel))) {
+            *kernel = kernel_of[l];
+            *sum = sum_of[l];
+        }
+    }
+}
+
 /// emit for a whole chunk whose continuous axes are all applied (sums[i] is kernel k0 + i's sum), with at most one
 /// categorical axis, eight kernels at a time: the categorical term is added, the sum written to the row, the kernels
 /// ≥ cutoff appended to `kept` in order, and each lane keeps its best kept kernel (the first on ties), the lanes' best
@@ -346,26 +363,8 @@ __attribute__((target("avx512f"))) static size_t emit_dense_avx512(const cparzen
         lane_kernel = _mm512_mask_mov_epi64(lane_kernel, keep & better, kernel);
         kernel = _mm512_add_epi64(kernel, eight);
     }
-    double sum_of[8];
-    int64_t kernel_of[8];
-    _mm512_storeu_pd(sum_of, lane_sum);
-    _mm512_storeu_si512(kernel_of, lane_kernel);
-    // The vector lanes hold earlier kernels than the tail; among them, the largest sum and then the first kernel.
-    int64_t chunk_kernel = -1;
-    double chunk_sum = 0;
-    for (int l = 0; l < 8; l++) {
-        if (kernel_of[l] < 0) {
-            continue;
-        }
-        if (chunk_kernel < 0 || sum_of[l] > chunk_sum || (sum_of[l] == chunk_sum && kernel_of[l] < chunk_kernel)) {
-            chunk_kernel = kernel_of[l];
-            chunk_sum = sum_of[l];
-        }
-    }
-    if (chunk_kernel >= 0 && (best->kernel < 0 || chunk_sum > best->sum)) {
-        best->kernel = chunk_kernel;
-        best->sum = chunk_sum;
-    }
+    // The vector lanes hold earlier kernels than the tail.
+    merge_lane_best(lane_sum, lane_kernel, &best->kernel, &best->sum);
     int32_t idx[8];
     double val[8];
     size_t n = 0;
@@ -773,17 +772,7 @@ __attribute__((target("avx512f"))) static size_t add_terms_avx512(double *row, i
         lane_sum = _mm512_mask_mov_pd(lane_sum, better, s);
         lane_kernel = _mm512_mask_mov_epi64(lane_kernel, better, _mm512_cvtepi32_epi64(k));
     }
-    double sum_of[8];
-    int64_t kernel_of[8];
-    _mm512_storeu_pd(sum_of, lane_sum);
-    _mm512_storeu_si512(kernel_of, lane_kernel);
-    for (int l = 0; l < 8; l++) {
-        if (kernel_of[l] >= 0 &&
-            (sum_of[l] > *best_sum || (sum_of[l] == *best_sum && *best >= 0 && kernel_of[l] < *best))) {
-            *best = kernel_of[l];
-            *best_sum = sum_of[l];
-        }
-    }
+    merge_lane_best(lane_sum, lane_kernel, best, best_sum);
     return add_terms_scalar(row, active, vectors, count, memo, cutoff, first, out, best, best_sum);
 }
 #endif
@@ -791,12 +780,11 @@ __attribute__((target("avx512f"))) static size_t add_terms_avx512(double *row, i
 size_t cparzen_missing_terms(cparzen_isa isa, const double *row, const int32_t *active, size_t count,
                              const double *memo, double cutoff, int first, int32_t *missing) {
 #ifdef CPARZEN_X86
-    if (isa == CPARZEN_AVX512 && cparzen_supports(CPARZEN_AVX512)) {
+    if (extension_variant(isa) == CPARZEN_AVX512) {
         return missing_avx512(row, active, count, memo, cutoff, first, missing);
     }
-#else
-    (void)isa;
 #endif
+    (void)isa;
     return missing_scalar(row, active, count, memo, cutoff, first, missing);
 }
 
@@ -805,11 +793,10 @@ size_t cparzen_add_terms(cparzen_isa isa, double *row, int32_t *active, size_t c
     *best = -1;
     *best_sum = -INFINITY;
 #ifdef CPARZEN_X86
-    if (isa == CPARZEN_AVX512 && cparzen_supports(CPARZEN_AVX512)) {
+    if (extension_variant(isa) == CPARZEN_AVX512) {
         return add_terms_avx512(row, active, count, memo, cutoff, first, best, best_sum);
     }
-#else
-    (void)isa;
 #endif
+    (void)isa;
     return add_terms_scalar(row, active, 0, count, memo, cutoff, first, 0, best, best_sum);
 }
