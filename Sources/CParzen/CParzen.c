@@ -192,10 +192,10 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
 // much as one of that many kernels alone); then the survivors are listed and the remaining axes applied to them
 // alone. Either way each kernel's sum is formed by the same operations in the same order. DENSE_PASS adds to `alive`
 // the number of lanes [0, vectors) whose sum is ≥ cutoff after the pass; MASK_PASS sets their bits in `bits` (the
-// kernels to list, once the dense passes are over). DENSE_EMIT, when every axis went through the
-// dense pass and there is at most one categorical axis, may finish the whole chunk from `sums` (adding `out` kernels
-// and going on to the next chunk) as emit would from its survivors; when it is empty, they are listed for emit.
-#define CHUNK_LOOP(SPARSE, WIDTH, DENSE_PASS, MASK_PASS, DENSE_EMIT)                                                              \
+// kernels to list, once the dense passes are over). DENSE_EMIT, when every axis went through the dense pass and there
+// is at most one categorical axis, may finish the whole chunk from `sums` (adding `out` kernels and going on to the
+// next chunk) as emit would from its survivors; when it is empty, they are listed for emit.
+#define CHUNK_LOOP(SPARSE, WIDTH, DENSE_PASS, MASK_PASS, DENSE_EMIT)                                                   \
     double sums[CHUNK] __attribute__((aligned(64)));                                                                   \
     int32_t idx[CHUNK];                                                                                                \
     double val[CHUNK];                                                                                                 \
