@@ -200,6 +200,35 @@ import Testing
         return sum >= cutoff ? sum : nil
     }
 
+    /// Every instruction set keeps the kernels of `range` that `expected` keeps, in order, with the same sums bit for
+    /// bit, and names as the best the first kept kernel of the largest sum.
+    static func expectEveryInstructionSetAgrees(
+        base: [Double], centres: [[Double]], inverseSigma: [[Double]], point: [Double], range: Range<Int>,
+        cutoff: Double, ownChoices: [[Int32]], logs: [[Double]], choices: [Int32], _ label: String
+    ) {
+        let expected = range.compactMap { k in
+            Self.expected(
+                base: base, centres: centres, inverseSigma: inverseSigma, point: point, kernel: k, cutoff: cutoff,
+                ownChoices: ownChoices, logs: logs, choices: choices
+            ).map { (k, $0) }
+        }
+        var best = -1
+        var bestSum = 0.0
+        for (k, sum) in expected where best < 0 || sum > bestSum {
+            best = k
+            bestSum = sum
+        }
+        for set in KernelInstructionSet.allCases where set.isSupported {
+            let result = set.continuousTerms(
+                base: base, centres: centres, inverseSigma: inverseSigma, point: point, range: range, cutoff: cutoff,
+                ownChoices: ownChoices, logs: logs, choices: choices)
+            #expect(
+                result.kept == expected.map(\.0)
+                    && result.sums.map(\.bitPattern) == expected.map(\.1.bitPattern) && result.best == best,
+                "\(set): \(label)")
+        }
+    }
+
     /// Categorical axes after the continuous ones: their log probabilities are added to the kept kernels' sums in
     /// axis order, and a kernel they take below the cutoff is dropped.
     @Test func categoricalTermsAreAddedAfterTheContinuousAxes() {
@@ -219,25 +248,10 @@ import Testing
                 let choices = (0..<categorical).map { _ in Int32(generator.nextUnit() * 4) }
                 let point = (0..<3).map { _ in 10 * generator.nextUnit() - 5 }
                 for cutoff in [-Double.infinity, -60, -12, -3] {
-                    let expected = (0..<kernelCount).compactMap { k in
-                        Self.expected(
-                            base: base, centres: centres, inverseSigma: inverseSigma, point: point, kernel: k,
-                            cutoff: cutoff, ownChoices: own, logs: logs, choices: choices
-                        ).map { (k, $0) }
-                    }
-                    var best = -1
-                    for (k, sum) in expected where best < 0 || sum > (expected.first { $0.0 == best }?.1 ?? sum) {
-                        best = k
-                    }
-                    for set in KernelInstructionSet.allCases where set.isSupported {
-                        let result = set.continuousTerms(
-                            base: base, centres: centres, inverseSigma: inverseSigma, point: point,
-                            range: 0..<kernelCount, cutoff: cutoff, ownChoices: own, logs: logs, choices: choices)
-                        #expect(
-                            result.kept == expected.map(\.0)
-                                && result.sums.map(\.bitPattern) == expected.map(\.1.bitPattern) && result.best == best,
-                            "\(set): \(categorical) categorical axes, \(kernelCount) kernels, cutoff \(cutoff)")
-                    }
+                    Self.expectEveryInstructionSetAgrees(
+                        base: base, centres: centres, inverseSigma: inverseSigma, point: point,
+                        range: 0..<kernelCount, cutoff: cutoff, ownChoices: own, logs: logs, choices: choices,
+                        "\(categorical) categorical axes, \(kernelCount) kernels, cutoff \(cutoff)")
                 }
             }
         }
@@ -262,27 +276,10 @@ import Testing
                 let point = [0.0, 1]
                 let start = Int(generator.nextUnit() * Double(kernelCount / 3))
                 for cutoff in [-Double.infinity, -5] {
-                    let expected = (start..<kernelCount).compactMap { k in
-                        Self.expected(
-                            base: base, centres: centres, inverseSigma: inverseSigma, point: point, kernel: k,
-                            cutoff: cutoff, ownChoices: own, logs: logs, choices: choices
-                        ).map { (k, $0) }
-                    }
-                    var best = -1
-                    var bestSum = 0.0
-                    for (k, sum) in expected where best < 0 || sum > bestSum {
-                        best = k
-                        bestSum = sum
-                    }
-                    for set in KernelInstructionSet.allCases where set.isSupported {
-                        let result = set.continuousTerms(
-                            base: base, centres: centres, inverseSigma: inverseSigma, point: point,
-                            range: start..<kernelCount, cutoff: cutoff, ownChoices: own, logs: logs, choices: choices)
-                        #expect(
-                            result.kept == expected.map(\.0)
-                                && result.sums.map(\.bitPattern) == expected.map(\.1.bitPattern) && result.best == best,
-                            "\(set): \(categorical) categorical axes, \(kernelCount) kernels, cutoff \(cutoff)")
-                    }
+                    Self.expectEveryInstructionSetAgrees(
+                        base: base, centres: centres, inverseSigma: inverseSigma, point: point,
+                        range: start..<kernelCount, cutoff: cutoff, ownChoices: own, logs: logs, choices: choices,
+                        "\(categorical) categorical axes, \(kernelCount) kernels, cutoff \(cutoff)")
                 }
             }
         }
