@@ -187,15 +187,33 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
     return n;
 }
 
-// The chunk loop of every variant: axes are applied to the whole chunk, vector by vector (the first two together),
-// while at least one kernel in SPARSE of the chunk is still above the cutoff (an axis of the chunk costs about as
-// much as one of that many kernels alone); then the survivors are listed and the remaining axes applied to them
-// alone. Either way each kernel's sum is formed by the same operations in the same order. DENSE_PASS adds to `alive`
-// the number of lanes [0, vectors) whose sum is ≥ cutoff after the pass; MASK_PASS sets their bits in `bits` (the
-// kernels to list, once the dense passes are over). DENSE_EMIT, when every axis went through the dense pass and there
-// is at most one categorical axis, may finish the whole chunk from `sums` (adding `out` kernels and going on to the
-// next chunk) as emit would from its survivors; when it is empty, they are listed for emit.
-#define CHUNK_LOOP(SPARSE, WIDTH, DENSE_PASS, MASK_PASS, DENSE_EMIT)                                                   \
+/// Scalar lanes [i, len) of a chunk: every axis from c on; returns how many are kept.
+static inline __attribute__((always_inline)) size_t rest_tail(const cparzen_kernels *kernels, const double *point,
+                                                              size_t c, double *sums, size_t k0, size_t i, size_t len,
+                                                              double cutoff) {
+    size_t kept = 0;
+    for (; i < len; i++) {
+        double s = sums[i];
+        for (size_t a = c; a < kernels->axes; a++) {
+            s = axis_step(s, point[a], kernels->centres[a][k0 + i], kernels->inverse_sigma[a][k0 + i]);
+        }
+        sums[i] = s;
+        kept += s >= cutoff;
+    }
+    return kept;
+}
+
+// The chunk loop of every variant: the first two axes are applied to the whole chunk, vector by vector; while at
+// least one kernel in SPARSE of the chunk is still above the cutoff (an axis of the chunk costs about as much as one of
+// that many kernels alone), the remaining axes are applied to the whole chunk too, each vector's sums kept in
+// registers from one axis to the next; otherwise the survivors are listed and the remaining axes applied to them
+// alone. Either way each kernel's sum is formed by the same operations in the same order. DENSE_PASS (the first
+// axes) and REST_PASS (axes c.. on) add to `alive` the number of lanes [0, vectors) whose sum is ≥ cutoff after the
+// pass; MASK_PASS sets their bits in `bits` (the kernels to list, once the dense passes are over). DENSE_EMIT, when
+// every axis went through the dense passes and there is at most one categorical axis, may finish the whole chunk from
+// `sums` (adding `out` kernels and going on to the next chunk) as emit would from its survivors; when it is empty,
+// they are listed for emit.
+#define CHUNK_LOOP(SPARSE, WIDTH, DENSE_PASS, REST_PASS, MASK_PASS, DENSE_EMIT)                                        \
     double sums[CHUNK] __attribute__((aligned(64)));                                                                   \
     int32_t idx[CHUNK];                                                                                                \
     double val[CHUNK];                                                                                                 \
@@ -204,25 +222,31 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
         const size_t len = end - k0 < CHUNK ? end - k0 : CHUNK;                                                        \
         const size_t vectors = len / (WIDTH) * (WIDTH);                                                                \
         uint64_t bits[CHUNK / 64];                                                                                     \
-        size_t c = 0;                                                                                                  \
-        size_t alive = len;                                                                                            \
-        while (c < axes) {                                                                                             \
-            const double *src = c == 0 ? kernels->base + k0 : sums;                                                    \
-            const double *m = kernels->centres[c] + k0;                                                                \
-            const double *v = kernels->inverse_sigma[c] + k0;                                                          \
-            const double p = point[c];                                                                                 \
-            /* The first pass takes two axes at once (the sums stay in registers between them). */                   \
-            const int pair = c == 0 && axes >= 2;                                                                      \
-            const double *m2 = kernels->centres[pair ? 1 : c] + k0;                                                    \
-            const double *v2 = kernels->inverse_sigma[pair ? 1 : c] + k0;                                              \
-            const double p2 = point[pair ? 1 : c];                                                                     \
-            alive = 0;                                                                                                 \
+        size_t alive = 0;                                                                                              \
+        if (axes == 0) {                                                                                               \
+            for (size_t i = 0; i < len; i++) {                                                                         \
+                sums[i] = kernels->base[k0 + i];                                                                       \
+                alive += sums[i] >= cutoff;                                                                            \
+            }                                                                                                          \
+        } else {                                                                                                       \
+            const double *src = kernels->base + k0;                                                                    \
+            const double *m = kernels->centres[0] + k0;                                                                \
+            const double *v = kernels->inverse_sigma[0] + k0;                                                          \
+            const double p = point[0];                                                                                 \
+            /* Two axes at once when there are two (the sums stay in registers between them). */                     \
+            const int pair = axes >= 2;                                                                                \
+            const double *m2 = kernels->centres[pair ? 1 : 0] + k0;                                                    \
+            const double *v2 = kernels->inverse_sigma[pair ? 1 : 0] + k0;                                              \
+            const double p2 = point[pair ? 1 : 0];                                                                     \
             DENSE_PASS                                                                                                 \
             alive += dense_tail(src, sums, m, v, p, pair, m2, v2, p2, cutoff, vectors, len);                           \
-            c += pair ? 2 : 1;                                                                                         \
-            if (alive == 0 || alive * (SPARSE) < len) {                                                                \
-                break;                                                                                                 \
-            }                                                                                                          \
+        }                                                                                                              \
+        size_t c = axes >= 2 ? 2 : axes;                                                                               \
+        if (c < axes && alive != 0 && alive * (SPARSE) >= len) {                                                       \
+            alive = 0;                                                                                                 \
+            REST_PASS                                                                                                  \
+            alive += rest_tail(kernels, point, c, sums, k0, vectors, len, cutoff);                                     \
+            c = axes;                                                                                                  \
         }                                                                                                              \
         if (alive == 0) {                                                                                              \
             continue;                                                                                                  \
@@ -240,6 +264,30 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
         out += emit(kernels, choices, cutoff, idx, val, n, row, kept + out, best);                                     \
     }                                                                                                                  \
     return out;
+
+/// REST_PASS for vectors of W lanes: axes c.. on, each vector's sums in registers from one axis to the next, with the
+/// operations of axis_step lane by lane.
+#define REST_PASS_VECTORS(W)                                                                                           \
+    {                                                                                                                  \
+        typedef double rest_d __attribute__((ext_vector_type(W)));                                                     \
+        typedef int64_t rest_i __attribute__((ext_vector_type(W)));                                                    \
+        rest_i kept_lanes = 0;                                                                                         \
+        for (size_t i = 0; i < vectors; i += (W)) {                                                                    \
+            rest_d s;                                                                                                  \
+            __builtin_memcpy(&s, sums + i, sizeof s);                                                                  \
+            for (size_t a = c; a < axes; a++) {                                                                        \
+                rest_d centre;                                                                                         \
+                rest_d inverse_sigma;                                                                                  \
+                __builtin_memcpy(&centre, kernels->centres[a] + k0 + i, sizeof centre);                                \
+                __builtin_memcpy(&inverse_sigma, kernels->inverse_sigma[a] + k0 + i, sizeof inverse_sigma);            \
+                const rest_d z = ((rest_d)point[a] - centre) * inverse_sigma;                                          \
+                s = s - (0.5 * z) * z;                                                                                 \
+            }                                                                                                          \
+            __builtin_memcpy(sums + i, &s, sizeof s);                                                                  \
+            kept_lanes -= (rest_i)(s >= cutoff);                                                                       \
+        }                                                                                                              \
+        alive += (size_t)__builtin_reduce_add(kept_lanes);                                                             \
+    }
 
 /// Sets the bits of `mask` (one per lane of the vector at lane i) in the chunk's bit set.
 #define SET_BITS(mask, i) bits[(i) / 64] |= (uint64_t)(mask) << ((i) % 64)
@@ -267,7 +315,7 @@ static size_t terms_sse2(const cparzen_kernels *kernels, const double *point, co
             _mm_store_pd(sums + i, s);
             COUNT_KEPT(_mm_movemask_pd(_mm_cmpge_pd(s, cut)));
         }
-    }, {
+    }, REST_PASS_VECTORS(2), {
         for (size_t i = 0; i < vectors; i += 2) {
             SET_BITS(_mm_movemask_pd(_mm_cmpge_pd(_mm_load_pd(sums + i), cut)), i);
         }
@@ -293,7 +341,7 @@ __attribute__((target("avx2"))) static size_t terms_avx2(const cparzen_kernels *
             _mm256_store_pd(sums + i, s);
             COUNT_KEPT(_mm256_movemask_pd(_mm256_cmp_pd(s, cut, _CMP_GE_OQ)));
         }
-    }, {
+    }, REST_PASS_VECTORS(4), {
         for (size_t i = 0; i < vectors; i += 4) {
             SET_BITS(_mm256_movemask_pd(_mm256_cmp_pd(_mm256_load_pd(sums + i), cut, _CMP_GE_OQ)), i);
         }
@@ -398,7 +446,7 @@ __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kern
             _mm512_store_pd(sums + i, s);
             COUNT_KEPT(_mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ));
         }
-    }, {
+    }, REST_PASS_VECTORS(8), {
         for (size_t i = 0; i < vectors; i += 8) {
             SET_BITS(_mm512_cmp_pd_mask(_mm512_load_pd(sums + i), cut, _CMP_GE_OQ), i);
         }
@@ -415,7 +463,7 @@ static size_t terms_scalar(const cparzen_kernels *kernels, const double *point, 
                            size_t end, double cutoff, double *row, int32_t *kept, best_kept *best) {
     const size_t axes = kernels->axes;
     // No lane is in a vector: the dense passes are all scalar.
-    CHUNK_LOOP(2, CHUNK + 1, {}, {}, {})
+    CHUNK_LOOP(2, CHUNK + 1, {}, {}, {}, {})
 }
 
 size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels, const double *point,

@@ -39,7 +39,8 @@ typedef struct {
 /// z = (point[c] − centres[c][k])·inverse_sigma[c][k] and sum = sum − (0.5·z)·z; then, for each categorical axis a in
 /// order, sum = sum + the log probability of `choices[a]` under the kernel.
 ///
-/// Every axis term is ≤ 0, so a kernel whose running sum falls below `cutoff` is dropped without its remaining axes.
+/// Every axis term is ≤ 0, so a kernel whose running sum falls below `cutoff` may be dropped without its remaining axes.
+/// With no continuous axis (`axes` 0) each kernel's sum starts from its base alone.
 /// A kept kernel (final sum ≥ cutoff) has its sum stored in row[k] and its index appended to `kept`, in increasing
 /// order; row entries of dropped kernels may be written too. Returns the number kept; `*best` is the kept kernel with
 /// the largest sum (the first on ties), −1 if none.
