@@ -265,14 +265,15 @@ static inline __attribute__((always_inline)) size_t rest_tail(const cparzen_kern
     }                                                                                                                  \
     return out;
 
-/// REST_PASS for vectors of W lanes: axes c.. on, each vector's sums in registers from one axis to the next, with the
-/// operations of axis_step lane by lane.
-#define REST_PASS_VECTORS(W)                                                                                           \
+/// Axes c.. on for the lanes [FROM, TO) of a chunk, W at a time (TO − FROM a multiple of W), each group's sums in
+/// registers from one axis to the next, with the operations of axis_step lane by lane; adds to `alive` the lanes whose
+/// sum is ≥ cutoff.
+#define REST_LANES(W, FROM, TO)                                                                                        \
     {                                                                                                                  \
         typedef double rest_d __attribute__((ext_vector_type(W)));                                                     \
         typedef int64_t rest_i __attribute__((ext_vector_type(W)));                                                    \
         rest_i kept_lanes = 0;                                                                                         \
-        for (size_t i = 0; i < vectors; i += (W)) {                                                                    \
+        for (size_t i = (FROM); i < (TO); i += (W)) {                                                                  \
             rest_d s;                                                                                                  \
             __builtin_memcpy(&s, sums + i, sizeof s);                                                                  \
             for (size_t a = c; a < axes; a++) {                                                                        \
@@ -287,6 +288,15 @@ static inline __attribute__((always_inline)) size_t rest_tail(const cparzen_kern
             kept_lanes -= (rest_i)(s >= cutoff);                                                                       \
         }                                                                                                              \
         alive += (size_t)__builtin_reduce_add(kept_lanes);                                                             \
+    }
+
+/// REST_PASS for vectors of W lanes: four vectors at a time (four independent chains of additions per axis), then
+/// the vectors left one at a time.
+#define REST_PASS_VECTORS(W)                                                                                           \
+    {                                                                                                                  \
+        const size_t grouped = vectors / (4 * (W)) * (4 * (W));                                                        \
+        REST_LANES(4 * (W), 0, grouped)                                                                                \
+        REST_LANES(W, grouped, vectors)                                                                                \
     }
 
 /// Sets the bits of `mask` (one per lane of the vector at lane i) in the chunk's bit set.
