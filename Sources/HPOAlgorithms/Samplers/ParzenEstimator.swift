@@ -331,9 +331,12 @@ final class ParzenEstimator: Sendable {
     }
 
     /// As `logDensity(of:)`, with working memory kept by the caller (no large allocation when it is reused), and the
-    /// kernel loop compiled for `instructionSet` (the results are the same with every one).
+    /// kernel loop compiled for `instructionSet` (the results are the same with every one). With `passLargest` false,
+    /// the final sum finds the largest term itself rather than taking it from the kernel loop (the same results; for
+    /// tests).
     func logDensity(
-        of points: [[Double]], scratch: inout ParzenScratch, instructionSet: KernelInstructionSet = .best
+        of points: [[Double]], scratch: inout ParzenScratch, instructionSet: KernelInstructionSet = .best,
+        passLargest: Bool = true
     ) -> [Double] {
         if axes.count == 1, continuousAxes.isEmpty, let values = points.first {
             // One grid or categorical axis: candidates often repeat, so each distinct value is evaluated once.
@@ -344,11 +347,13 @@ final class ParzenEstimator: Sendable {
                 return values.map { lookup[$0] ?? -Double.infinity }
             }
         }
-        return logDensityOfPoints(points, scratch: &scratch, instructionSet: instructionSet)
+        return logDensityOfPoints(
+            points, scratch: &scratch, instructionSet: instructionSet, passLargest: passLargest)
     }
 
     private func logDensityOfPoints(
-        _ points: [[Double]], scratch: inout ParzenScratch, instructionSet: KernelInstructionSet
+        _ points: [[Double]], scratch: inout ParzenScratch, instructionSet: KernelInstructionSet,
+        passLargest: Bool = true
     ) -> [Double] {
         let count = points.first?.count ?? 0
         let kernelCount = self.kernelCount
@@ -407,6 +412,8 @@ final class ParzenEstimator: Sendable {
                     // kept against.
                     var keptCount = [Int](repeating: 0, count: count)
                     var reference = [Double](repeating: -.infinity, count: count)
+                    // Per point, with continuous axes: the largest sum among the kept kernels.
+                    var largest = [Double](repeating: -.infinity, count: count)
                     scratch.terms.withUnsafeMutableBufferPointer { terms in
                         scratch.kept.withUnsafeMutableBufferPointer { kept in
                             guard let rows = terms.baseAddress, let keptBase = kept.baseAddress else { return }
@@ -420,7 +427,7 @@ final class ParzenEstimator: Sendable {
                                     evaluator: evaluator,
                                     choices: choices, cells: cells, instructionSet: instructionSet,
                                     keptCount: &keptCount,
-                                    reference: &reference)
+                                    reference: &reference, largest: &largest)
                             }
                             scratch.cellMemo.withUnsafeMutableBufferPointer { memo in
                                 // No memo when the table would be too large.
@@ -441,7 +448,8 @@ final class ParzenEstimator: Sendable {
                                             start: rows + j * kernelCount, count: kernelCount),
                                         active: UnsafeMutableBufferPointer(
                                             start: keptBase + j * kernelCount, count: kernelCount),
-                                        activeCount: keptCount[j], reference: reference[j])
+                                        activeCount: keptCount[j], reference: reference[j],
+                                        largest: continuous == 0 || !passLargest ? nil : largest[j])
                                 }
                             }
                         }
@@ -507,10 +515,12 @@ final class ParzenEstimator: Sendable {
     /// kernel's final term and rises to the final term of the best kernel of each block of kernels when that is
     /// higher. The kernels are visited in blocks whose constants stay in the first-level cache while every point is
     /// scored against them.
+    /// `largest` gets each point's largest kept sum (the row of the best kernel of its best block).
     private func keepContinuousSurvivors(
         coordinates: [Double], rows: UnsafeMutablePointer<Double>, kept: UnsafeMutablePointer<Int32>, count: Int,
         evaluator: PointEvaluator, choices: [[Int32]], cells: [[(lower: Double, upper: Double)]],
-        instructionSet: KernelInstructionSet, keptCount: inout [Int], reference: inout [Double]
+        instructionSet: KernelInstructionSet, keptCount: inout [Int], reference: inout [Double],
+        largest: inout [Double]
     ) {
         let kernelCount = self.kernelCount
         let continuous = continuousAxes.count
@@ -543,7 +553,9 @@ final class ParzenEstimator: Sendable {
                                             range.upperBound, reference[j] - Self.negligibleLogGap - 1, row,
                                             kept + j * kernelCount + keptCount[j], &best)
                                         let k = Int(best)
-                                        guard k >= 0, row[k] > reference[j] else { return }
+                                        guard k >= 0 else { return }
+                                        if row[k] > largest[j] { largest[j] = row[k] }
+                                        guard row[k] > reference[j] else { return }
                                         let candidate = evaluator.finish(
                                             row[k], kernel: k, after: categorical, choices: choices[j], cells: cells[j])
                                         if candidate > reference[j] { reference[j] = candidate }
@@ -779,12 +791,13 @@ private struct PointEvaluator {
     /// `active[0..<activeCount]` (in increasing order); `row` holds each kernel's base plus the terms of the axes
     /// before (the continuous ones, and the categorical ones when the kernel loop added them) and is used as working
     /// memory. `reference` is one kernel's final term: a kernel whose row is below it by more than
-    /// `negligibleLogGap` + 1 cannot count, and the kernels left out of `active` are such kernels.
+    /// `negligibleLogGap` + 1 cannot count, and the kernels left out of `active` are such kernels. `largest`, when
+    /// given, is the largest row among the kernels listed (used when no stage is left).
     func logDensity(
         from firstStage: Int, choices: [Int32], cells: [(lower: Double, upper: Double)],
         cellMemo: [UnsafeMutablePointer<Double>?],
         row: UnsafeMutableBufferPointer<Double>, active: UnsafeMutableBufferPointer<Int32>, activeCount given: Int,
-        reference: Double
+        reference: Double, largest: Double? = nil
     ) -> Double {
         let count = kernelCount
         let stages = choices.count + cells.count
@@ -795,12 +808,18 @@ private struct PointEvaluator {
         var activeCount = given
         var maximum = -Double.infinity
         if firstStage == stages {
-            activeCount = 0
-            for i in 0..<given where row[Int(active[i])] >= cutoff {
-                active[activeCount] = active[i]
-                activeCount += 1
+            if let largest {
+                // Every kernel is finished: the largest term is known, and the terms below the cutoff are below the
+                // sum's negligible ones too (the largest is at least the reference), so the list is used as it is.
+                maximum = largest
+            } else {
+                activeCount = 0
+                for i in 0..<given where row[Int(active[i])] >= cutoff {
+                    active[activeCount] = active[i]
+                    activeCount += 1
+                }
+                for i in 0..<activeCount where row[Int(active[i])] > maximum { maximum = row[Int(active[i])] }
             }
-            for i in 0..<activeCount where row[Int(active[i])] > maximum { maximum = row[Int(active[i])] }
         }
         for stage in firstStage..<stages {
             var survivors = Survivors()
