@@ -563,18 +563,19 @@ static const double EXP_SERIES[] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 /
 // sums are the lanes of one vector: once the count of terms summed is a multiple of 8, the next eight are added to it
 // in one vector addition. COPY_TERMS may copy the terms of the first kernels of a block (advancing `i` and `m`); the
 // scalar loop copies the rest.
-#define SUM_EXP_BODY(COPY_TERMS)                                                                                       \
+#define SUM_EXP_BODY(COPY_TERMS, TERM)                                                                                 \
     sums_d sums = 0;                                                                                                   \
     double block[CHUNK + LANES] __attribute__((aligned(64)));                                                          \
     size_t position = 0;                                                                                               \
     for (size_t start = 0; start < count; start += CHUNK) {                                                            \
         const size_t n = count - start < CHUNK ? count - start : CHUNK;                                                \
-        const int32_t *kernel = active + start;                                                                        \
+        const int32_t *kernel = active == NULL ? NULL : active + start;                                                \
+        (void)kernel;                                                                                                  \
         size_t m = 0;                                                                                                  \
         size_t i = 0;                                                                                                  \
         COPY_TERMS                                                                                                     \
         for (; i < n; i++) {                                                                                           \
-            const double term = row[kernel[i]];                                                                        \
+            const double term = TERM;                                                                                  \
             block[m] = term;                                                                                           \
             m += term > negligible;                                                                                    \
         }                                                                                                              \
@@ -608,30 +609,48 @@ static const double EXP_SERIES[] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 /
     }                                                                                                                  \
     return ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
 
+/// The i-th term of the block: through the list of kernels, or the i-th of `row` itself when there is no list.
+#define LISTED_TERM row[kernel[i]]
+#define CONTIGUOUS_TERM row[start + i]
+
 #ifdef CPARZEN_X86
+/// Eight terms at a time, those above `negligible` stored in order: LOAD gives the eight terms at i.
+#define SUM_EXP_COPY_AVX512(LOAD)                                                                                      \
+    {                                                                                                                  \
+        for (; i + 8 <= n; i += 8) {                                                                                   \
+            const __m512d terms = LOAD;                                                                                \
+            const __mmask8 counted = _mm512_cmp_pd_mask(terms, floor, _CMP_GT_OQ);                                     \
+            _mm512_mask_compressstoreu_pd(block + m, counted, terms);                                                  \
+            m += (size_t)__builtin_popcount((unsigned)counted);                                                        \
+        }                                                                                                              \
+    }
+
 __attribute__((target("avx512f"))) static double sum_exp_avx512(const double *row, const int32_t *active, size_t count,
                                                                 double maximum, double negligible) {
     const __m512d floor = _mm512_set1_pd(negligible);
-    // Eight kernels' terms at a time: gathered, and those above `negligible` stored in order.
-    SUM_EXP_BODY({
-        for (; i + 8 <= n; i += 8) {
-            const __m512d terms = _mm512_i32gather_pd(_mm256_loadu_si256((const __m256i *)(kernel + i)), row, 8);
-            const __mmask8 counted = _mm512_cmp_pd_mask(terms, floor, _CMP_GT_OQ);
-            _mm512_mask_compressstoreu_pd(block + m, counted, terms);
-            m += (size_t)__builtin_popcount((unsigned)counted);
-        }
-    })
+    if (active == NULL) {
+        SUM_EXP_BODY(SUM_EXP_COPY_AVX512(_mm512_loadu_pd(row + start + i)), CONTIGUOUS_TERM)
+    }
+    // The listed kernels' terms are gathered.
+    SUM_EXP_BODY(SUM_EXP_COPY_AVX512(_mm512_i32gather_pd(_mm256_loadu_si256((const __m256i *)(kernel + i)), row, 8)),
+                 LISTED_TERM)
 }
 
 __attribute__((target("avx2"))) static double sum_exp_avx2(const double *row, const int32_t *active, size_t count,
                                                            double maximum, double negligible) {
-    SUM_EXP_BODY({})
+    if (active == NULL) {
+        SUM_EXP_BODY({}, CONTIGUOUS_TERM)
+    }
+    SUM_EXP_BODY({}, LISTED_TERM)
 }
 #endif
 
 static double sum_exp_generic(const double *row, const int32_t *active, size_t count, double maximum,
                               double negligible) {
-    SUM_EXP_BODY({})
+    if (active == NULL) {
+        SUM_EXP_BODY({}, CONTIGUOUS_TERM)
+    }
+    SUM_EXP_BODY({}, LISTED_TERM)
 }
 
 double cparzen_sum_exp(cparzen_isa isa, const double *row, const int32_t *active, size_t count, double maximum,
@@ -761,7 +780,8 @@ static size_t missing_scalar(const double *row, const int32_t *active, size_t co
 
 /// The kernels from active[start] on, one at a time, as the vector loop does them; `out` kept so far, and the best.
 static size_t add_terms_scalar(double *row, int32_t *active, size_t start, size_t count, const double *memo,
-                               double cutoff, int first, size_t out, int64_t *best, double *best_sum) {
+                               double cutoff, int first, size_t out, int64_t *best, double *best_sum,
+                               double *values) {
     for (size_t i = start; i < count; i++) {
         const int32_t k = active[i];
         const double term = memo[k];
@@ -769,9 +789,14 @@ static size_t add_terms_scalar(double *row, int32_t *active, size_t start, size_
             continue;
         }
         const double sum = row[k] + term;
-        row[k] = sum;
+        if (values == NULL) {
+            row[k] = sum;
+        }
         if (!(sum >= cutoff)) {
             continue;
+        }
+        if (values != NULL) {
+            values[out] = sum;
         }
         active[out++] = k;
         if (sum > *best_sum) {
@@ -806,7 +831,7 @@ __attribute__((target("avx512f"))) static size_t missing_avx512(const double *ro
 /// best are then merged in list order (the list is in increasing kernel order), before the remaining kernels.
 __attribute__((target("avx512f"))) static size_t add_terms_avx512(double *row, int32_t *active, size_t count,
                                                                   const double *memo, double cutoff, int first,
-                                                                  int64_t *best, double *best_sum) {
+                                                                  int64_t *best, double *best_sum, double *values) {
     const size_t vectors = count / 8 * 8;
     const __m512d cut = _mm512_set1_pd(cutoff);
     __m512d lane_sum = _mm512_set1_pd(-INFINITY);
@@ -821,9 +846,14 @@ __attribute__((target("avx512f"))) static size_t add_terms_avx512(double *row, i
             used &= _mm512_cmp_pd_mask(r, cut, _CMP_GE_OQ);
         }
         const __m512d s = _mm512_add_pd(r, term);
-        _mm512_mask_i32scatter_pd(row, used, k, s, 8);
         const __mmask8 keep = used & _mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ);
-        // The list is compacted in place: these eight were read before anything is written at or after `out`.
+        // The list (and the values, which may be the row) are compacted in place: these eight were read before
+        // anything is written at or after `out`, and the kernels after them are above out + 7.
+        if (values == NULL) {
+            _mm512_mask_i32scatter_pd(row, used, k, s, 8);
+        } else {
+            _mm512_mask_compressstoreu_pd(values + out, keep, s);
+        }
         _mm512_mask_compressstoreu_epi32(active + out, (__mmask16)keep, _mm512_castsi256_si512(k));
         out += (size_t)__builtin_popcount((unsigned)keep);
         const __mmask8 better = keep & _mm512_cmp_pd_mask(s, lane_sum, _CMP_GT_OQ);
@@ -831,7 +861,7 @@ __attribute__((target("avx512f"))) static size_t add_terms_avx512(double *row, i
         lane_kernel = _mm512_mask_mov_epi64(lane_kernel, better, _mm512_cvtepi32_epi64(k));
     }
     merge_lane_best(lane_sum, lane_kernel, best, best_sum);
-    return add_terms_scalar(row, active, vectors, count, memo, cutoff, first, out, best, best_sum);
+    return add_terms_scalar(row, active, vectors, count, memo, cutoff, first, out, best, best_sum, values);
 }
 #endif
 
@@ -847,14 +877,14 @@ size_t cparzen_missing_terms(cparzen_isa isa, const double *row, const int32_t *
 }
 
 size_t cparzen_add_terms(cparzen_isa isa, double *row, int32_t *active, size_t count, const double *memo,
-                         double cutoff, int first, int64_t *best, double *best_sum) {
+                         double cutoff, int first, int64_t *best, double *best_sum, double *values) {
     *best = -1;
     *best_sum = -INFINITY;
 #ifdef CPARZEN_X86
     if (extension_variant(isa) == CPARZEN_AVX512) {
-        return add_terms_avx512(row, active, count, memo, cutoff, first, best, best_sum);
+        return add_terms_avx512(row, active, count, memo, cutoff, first, best, best_sum, values);
     }
 #endif
     (void)isa;
-    return add_terms_scalar(row, active, 0, count, memo, cutoff, first, 0, best, best_sum);
+    return add_terms_scalar(row, active, 0, count, memo, cutoff, first, 0, best, best_sum, values);
 }

@@ -345,12 +345,28 @@ import Testing
                         var best: Int64 = -2
                         var sum = 0.0
                         let kept = cparzen_add_terms(
-                            set.cValue, &row, &list, list.count, memo, cutoff, first ? 1 : 0, &best, &sum)
+                            set.cValue, &row, &list, list.count, memo, cutoff, first ? 1 : 0, &best, &sum, nil)
                         let label = "\(set): \(kernelCount) kernels, first \(first), cutoff \(cutoff)"
                         #expect(Array(missing.prefix(missingCount)) == expectedMissing, "\(label)")
                         #expect(Array(list.prefix(kept)) == expectedKept, "\(label)")
                         #expect(expectedKept.allSatisfy { row[Int($0)] == expectedRows[Int($0)] }, "\(label)")
                         #expect(best == Int64(expectedBest) && sum == bestSum, "\(label)")
+                        // The sums written to the front of the row itself, in list order, instead of to kernel k's
+                        // entry: the same kept list, best and sums.
+                        var front = rows
+                        var frontList = active
+                        var frontBest: Int64 = -2
+                        var frontSum = 0.0
+                        let frontKept = front.withUnsafeMutableBufferPointer { front in
+                            cparzen_add_terms(
+                                set.cValue, front.baseAddress, &frontList, frontList.count, memo, cutoff,
+                                first ? 1 : 0, &frontBest, &frontSum, front.baseAddress)
+                        }
+                        #expect(Array(frontList.prefix(frontKept)) == expectedKept, "\(label), sums in front")
+                        #expect(
+                            front.prefix(frontKept).map(\.bitPattern)
+                                == expectedKept.map { expectedRows[Int($0)].bitPattern }, "\(label), sums in front")
+                        #expect(frontBest == Int64(expectedBest) && frontSum == bestSum, "\(label), sums in front")
                     }
                 }
             }

@@ -79,9 +79,13 @@ import Testing
                 sums[j % 8] += cparzen_exp(term - maximum)
             }
             let expected = ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]))
+            // The same terms given in order without a list (the front of a row).
+            let inOrder = active.map { row[Int($0)] }
             for set in KernelInstructionSet.allCases where set.isSupported {
                 let sum = Self.sumExp(row, active, maximum: maximum, negligible: negligible, isa: set)
                 #expect(sum.bitPattern == expected.bitPattern, "\(set), \(count) kernels")
+                let unlisted = cparzen_sum_exp(set.cValue, inOrder, nil, inOrder.count, maximum, negligible)
+                #expect(unlisted.bitPattern == expected.bitPattern, "\(set), \(count) terms without a list")
             }
         }
     }

@@ -53,6 +53,8 @@ size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels,
 /// with the same IEEE operations on every instruction set; the j-th term summed joins the partial sum of j mod 8 (in
 /// order) and the eight are added in a fixed order, so the result is the same bit for bit on every instruction set and
 /// depends only on the sequence of terms summed (not on the kernels holding them, nor on the negligible ones).
+///
+/// With `active` NULL, the terms are row[0], …, row[count − 1] themselves.
 double cparzen_sum_exp(cparzen_isa isa, const double *row, const int32_t *active, size_t count, double maximum,
                        double negligible);
 
@@ -75,7 +77,10 @@ size_t cparzen_missing_terms(cparzen_isa isa, const double *row, const int32_t *
 /// with row[k] < cutoff: row[k] = row[k] + memo[k], and k is kept (written to the front of `active`, in order) when
 /// the new row[k] ≥ cutoff. Returns the number kept; `*best` is the kept kernel whose row is the largest and above
 /// −∞ (the first on ties; −1 if none) and `*best_sum` its row (−∞ if none).
+///
+/// With `values` not NULL, the new sums are not written to the row: the kept kernels' are written to values[0], …, in
+/// the order of the kept list. `values` may be `row`; its first entries then hold those sums, no longer kernel k's.
 size_t cparzen_add_terms(cparzen_isa isa, double *row, int32_t *active, size_t count, const double *memo,
-                         double cutoff, int first, int64_t *best, double *best_sum);
+                         double cutoff, int first, int64_t *best, double *best_sum, double *values);
 
 #endif

@@ -807,6 +807,8 @@ private struct PointEvaluator {
         // the largest final term (its best survivor), so the list is not read in passes of their own.
         var activeCount = given
         var maximum = -Double.infinity
+        // Whether the final terms are the first activeCount entries of the row (rather than the listed kernels').
+        var listedInRow = false
         if firstStage == stages {
             if let largest {
                 // Every kernel is finished: the largest term is known, and the terms below the cutoff are below the
@@ -854,8 +856,13 @@ private struct PointEvaluator {
                 }
                 var best: Int64 = -1
                 var bestSum = -Double.infinity
+                // At the last axis the kept kernels' sums go to the front of the row, in list order, for the final
+                // sum to read without the list.
+                let last = stage + 1 == stages
                 survivors.kept = cparzen_add_terms(
-                    isa, rowBase, activeBase, activeCount, memo, cutoff, first ? 1 : 0, &best, &bestSum)
+                    isa, rowBase, activeBase, activeCount, memo, cutoff, first ? 1 : 0, &best, &bestSum,
+                    last ? rowBase : nil)
+                listedInRow = last
                 survivors.bestKernel = Int(best)
                 survivors.bestPartial = bestSum
             } else {
@@ -902,7 +909,7 @@ private struct PointEvaluator {
         if maximum == .infinity { return .infinity }
         let negligible = maximum - ParzenEstimator.negligibleLogGap
         guard let rowBase = row.baseAddress, let activeBase = active.baseAddress else { return -.infinity }
-        let sum = cparzen_sum_exp(isa, rowBase, activeBase, activeCount, maximum, negligible)
+        let sum = cparzen_sum_exp(isa, rowBase, listedInRow ? nil : activeBase, activeCount, maximum, negligible)
         return maximum + Foundation.log(sum)
     }
 
