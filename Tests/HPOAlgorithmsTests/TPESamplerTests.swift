@@ -361,3 +361,52 @@ private func record(_ assignment: Assignment, number: Int, value: Double, space:
         #expect(cache.kernelUpdates > 100)
     }
 }
+
+/// Every group's members are listed once when every usable trial holds every parameter.
+@Suite struct TPESharedMembersTests {
+    static let ySpec = ParameterSpec(name: "y", distribution: .float(FloatDistribution(low: 0, high: 1)))
+
+    static func trial(_ number: Int, value: Double, x: Double?, y: Double?, state: TrialState = .complete) -> Trial {
+        var params: [String: Double] = [:]
+        var distributions: [String: Distribution] = [:]
+        if let x {
+            params["x"] = x
+            distributions["x"] = xSpec.distribution
+        }
+        if let y {
+            params["y"] = y
+            distributions["y"] = ySpec.distribution
+        }
+        return Trial(
+            id: TrialID(number + 1), number: number, state: state, value: state == .complete ? value : nil,
+            params: params, distributions: distributions)
+    }
+
+    static func cacheAndSplit(_ trials: [Trial], excluding: Int = -1) -> (TPEStudyCache, TPESplit) {
+        var cache = TPEStudyCache()
+        cache.synchronise(with: TrialHistory(direction: .minimize, trials: trials), parameters: [xSpec, ySpec])
+        return (cache, TPESplit(cache: cache, excluding: excluding, includeRunning: true))
+    }
+
+    @Test func theMembersAreSharedOnlyWhenEveryUsableTrialHoldsEveryParameter() {
+        let full = (0..<30).map { Self.trial($0, value: Double($0 % 7), x: Double($0 % 5) - 2, y: 0.03 * Double($0)) }
+        let (cache, split) = Self.cacheAndSplit(full)
+        #expect(TPESampler.everyParameterHeld(cache: cache, split: split))
+        // Then each group's own members are the shared ones.
+        let shared = TPESampler.members(of: [0, 1], cache: cache, split: split)
+        for group in [[0], [1], [0, 1]] {
+            let own = TPESampler.members(of: group, cache: cache, split: split)
+            #expect(
+                own.below == shared.below && own.above == shared.above && own.isBelow == shared.isBelow
+                    && own.isAbove == shared.isAbove, "group \(group)")
+        }
+        // One finished trial without y: not shared.
+        var partial = full
+        partial.append(Self.trial(30, value: 1, x: 0, y: nil))
+        let (partialCache, partialSplit) = Self.cacheAndSplit(partial)
+        #expect(!TPESampler.everyParameterHeld(cache: partialCache, split: partialSplit))
+        // The same trial, when it is the one being proposed (left out of the split), does not count.
+        let (excludedCache, excludedSplit) = Self.cacheAndSplit(partial, excluding: 30)
+        #expect(TPESampler.everyParameterHeld(cache: excludedCache, split: excludedSplit))
+    }
+}

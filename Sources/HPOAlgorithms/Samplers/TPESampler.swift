@@ -82,6 +82,11 @@ public final class TPESampler: Sampler {
             return Assignment(values)
         }
         let groups = jointGroups(cache: cache, split: split)
+        // When every usable trial holds every parameter, each group has the same members: they are listed once (and
+        // the cache sees the same lists for every parameter).
+        let shared =
+            Self.everyParameterHeld(cache: cache, split: split)
+            ? Self.members(of: Array(cache.parameters.indices), cache: cache, split: split) : nil
         let groupOf = Dictionary(
             groups.enumerated().flatMap { index, group in group.map { ($0, index) } }, uniquingKeysWith: { a, _ in a })
         var jointValues: [Int: Double] = [:]
@@ -93,12 +98,13 @@ public final class TPESampler: Sampler {
             } else if let groupIndex = groupOf[p] {
                 if !sampledGroups.contains(groupIndex) {
                     sampledGroups.insert(groupIndex)
-                    let drawn = sample(groups[groupIndex], cache: &cache, split: split, using: &generator)
+                    let drawn = sample(
+                        groups[groupIndex], cache: &cache, split: split, members: shared, using: &generator)
                     for (parameter, value) in zip(groups[groupIndex], drawn) { jointValues[parameter] = value }
                 }
                 internalValue = jointValues[p] ?? spec.distribution.drawUniform(using: &generator)
             } else {
-                internalValue = sample([p], cache: &cache, split: split, using: &generator)[0]
+                internalValue = sample([p], cache: &cache, split: split, members: shared, using: &generator)[0]
             }
             values[spec.name] = spec.distribution.externalValue(of: internalValue)
         }
@@ -192,12 +198,13 @@ public final class TPESampler: Sampler {
     }
 
     /// Internal values for the parameters `group` (indices into the space), modelled jointly from the trials
-    /// that hold every one of them.
+    /// that hold every one of them (`members`, when given, are those trials as `members(of:cache:split:)` lists them).
     private func sample(
-        _ group: [Int], cache: inout TPEStudyCache, split: TPESplit, using generator: inout SeededGenerator
+        _ group: [Int], cache: inout TPEStudyCache, split: TPESplit, members: Members?,
+        using generator: inout SeededGenerator
     ) -> [Double] {
         let values = cache.values
-        let (below, above, isBelow, isAbove) = Self.members(of: group, cache: cache, split: split)
+        let (below, above, isBelow, isAbove) = members ?? Self.members(of: group, cache: cache, split: split)
         let domains = group.map { cache.axes[$0] }
         let settings = ParzenSettings(options)
         var goodSettings = settings
@@ -248,11 +255,27 @@ public final class TPESampler: Sampler {
         return candidates.map { $0[best] }
     }
 
+    /// The good rows and the rest (each in row order), and per row whether it is in each list.
+    typealias Members = (below: [Int], above: [Int], isBelow: [Bool], isAbove: [Bool])
+
+    /// Whether every usable row holds every parameter (so every group has the same members), as the cache's masks
+    /// tell; false without masks.
+    static func everyParameterHeld(cache: TPEStudyCache, split: TPESplit) -> Bool {
+        guard cache.hasMasks, !cache.parameters.isEmpty else { return false }
+        let count = cache.parameters.count
+        let every: UInt64 = count == 64 ? ~0 : (1 << UInt64(count)) - 1
+        return split.isUsable.withUnsafeBufferPointer { usable in
+            cache.presence.withUnsafeBufferPointer { presence in
+                (0..<Swift.min(usable.count, presence.count)).allSatisfy {
+                    !usable[$0] || presence[$0] & every == every
+                }
+            }
+        }
+    }
+
     /// The usable rows that hold every parameter of `group`, split into the good ones and the rest (each in row order),
     /// and per row whether it is in each list.
-    static func members(of group: [Int], cache: TPEStudyCache, split: TPESplit) -> (
-        below: [Int], above: [Int], isBelow: [Bool], isAbove: [Bool]
-    ) {
+    static func members(of group: [Int], cache: TPEStudyCache, split: TPESplit) -> Members {
         let count = cache.count
         var below: [Int] = []
         var above: [Int] = []
