@@ -187,32 +187,16 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
     return n;
 }
 
-/// Scalar lanes [i, len) of a chunk: every axis from c on; returns how many are kept.
-static inline __attribute__((always_inline)) size_t rest_tail(const cparzen_kernels *kernels, const double *point,
-                                                              size_t c, double *sums, size_t k0, size_t i, size_t len,
-                                                              double cutoff) {
-    size_t kept = 0;
-    for (; i < len; i++) {
-        double s = sums[i];
-        for (size_t a = c; a < kernels->axes; a++) {
-            s = axis_step(s, point[a], kernels->centres[a][k0 + i], kernels->inverse_sigma[a][k0 + i]);
-        }
-        sums[i] = s;
-        kept += s >= cutoff;
-    }
-    return kept;
-}
-
 // The chunk loop of every variant: the first two axes are applied to the whole chunk, vector by vector; while at
 // least one kernel in SPARSE of the chunk is still above the cutoff (an axis of the chunk costs about as much as one of
 // that many kernels alone), the remaining axes are applied to the whole chunk too, each vector's sums kept in
 // registers from one axis to the next; otherwise the survivors are listed and the remaining axes applied to them
 // alone. Either way each kernel's sum is formed by the same operations in the same order. DENSE_PASS (the first
 // axes) and REST_PASS (axes c.. on) add to `alive` the number of lanes [0, vectors) whose sum is ≥ cutoff after the
-// pass; MASK_PASS sets their bits in `bits` (the kernels to list, once the dense passes are over). DENSE_EMIT, when
-// every axis went through the dense passes and there is at most one categorical axis, may finish the whole chunk from
-// `sums` (adding `out` kernels and going on to the next chunk) as emit would from its survivors; when it is empty,
-// they are listed for emit.
+// pass (the lanes after them take the same steps one at a time); MASK_PASS sets their bits in `bits` (the kernels to
+// list, once the dense passes are over). DENSE_EMIT, when every axis went through the dense passes and there is at
+// most one categorical axis, may finish the whole chunk from `sums` (adding `out` kernels and going on to the next
+// chunk) as emit would from its survivors; when it is empty, they are listed for emit.
 #define CHUNK_LOOP(SPARSE, WIDTH, DENSE_PASS, REST_PASS, MASK_PASS, DENSE_EMIT)                                        \
     double sums[CHUNK] __attribute__((aligned(64)));                                                                   \
     int32_t idx[CHUNK];                                                                                                \
@@ -245,7 +229,7 @@ static inline __attribute__((always_inline)) size_t rest_tail(const cparzen_kern
         if (c < axes && alive != 0 && alive * (SPARSE) >= len) {                                                       \
             alive = 0;                                                                                                 \
             REST_PASS                                                                                                  \
-            alive += rest_tail(kernels, point, c, sums, k0, vectors, len, cutoff);                                     \
+            REST_LANES(1, vectors, len)                                                                                \
             c = axes;                                                                                                  \
         }                                                                                                              \
         if (alive == 0) {                                                                                              \
