@@ -342,7 +342,8 @@ final class ParzenEstimator: Sendable {
             // One grid or categorical axis: candidates often repeat, so each distinct value is evaluated once.
             let distinct = Array(Set(values)).sorted()
             if distinct.count < values.count {
-                let densities = logDensityOfPoints([distinct], scratch: &scratch, instructionSet: instructionSet)
+                let densities = logDensityOfPoints(
+                    [distinct], scratch: &scratch, instructionSet: instructionSet, passLargest: passLargest)
                 let lookup = Dictionary(uniqueKeysWithValues: zip(distinct, densities))
                 return values.map { lookup[$0] ?? -Double.infinity }
             }
@@ -352,8 +353,7 @@ final class ParzenEstimator: Sendable {
     }
 
     private func logDensityOfPoints(
-        _ points: [[Double]], scratch: inout ParzenScratch, instructionSet: KernelInstructionSet,
-        passLargest: Bool = true
+        _ points: [[Double]], scratch: inout ParzenScratch, instructionSet: KernelInstructionSet, passLargest: Bool
     ) -> [Double] {
         let count = points.first?.count ?? 0
         let kernelCount = self.kernelCount
