@@ -365,8 +365,13 @@ final class ParzenEstimator: Sendable {
             guard case .continuous(let numeric) = axes[axis] else { continue }
             for j in 0..<count { coordinates[j * continuous + c] = numeric.axis.transform(points[axis][j]) }
         }
-        let choices = (0..<count).map { j in categoricalAxes.map { Int32(points[$0][j]) } }
-        var cells = [[(lower: Double, upper: Double)]](repeating: [], count: count)
+        // The points' choices on the categorical axes and cells on the discrete axes, point-major.
+        let categorical = categoricalAxes.count
+        var flatChoices = [Int32](repeating: 0, count: count * categorical)
+        for (a, axis) in categoricalAxes.enumerated() {
+            for j in 0..<count { flatChoices[j * categorical + a] = Int32(points[axis][j]) }
+        }
+        var flatCells = [(lower: Double, upper: Double)](repeating: (0, 0), count: count * discreteAxes.count)
         var discreteKernels: [NumericKernels] = []
         // Points often share a grid cell, so each kernel's mass of a cell is computed once (memo: per discrete
         // axis, per distinct cell, per kernel; NaN until computed), when that table is of a modest size.
@@ -375,10 +380,11 @@ final class ParzenEstimator: Sendable {
         var memoSize = 0
         for axis in discreteAxes {
             guard case .discrete(let numeric) = axes[axis] else { continue }
+            let d = discreteKernels.count
             discreteKernels.append(numeric)
             let column = points[axis]
             let (slots, distinct) = Self.slots(of: column)
-            for j in 0..<count { cells[j].append(numeric.axis.cell(around: column[j])) }
+            for j in 0..<count { flatCells[j * discreteAxes.count + d] = numeric.axis.cell(around: column[j]) }
             cellSlots.append(slots)
             memoOffsets.append(memoSize)
             memoSize += distinct * kernelCount
@@ -403,53 +409,58 @@ final class ParzenEstimator: Sendable {
         }
         withCellMasses { cellMassStorage in
             CellKernels.withViews(of: discreteKernels) { discrete in
-                packedChoices.withUnsafeBufferPointer { own in
-                    let evaluator = PointEvaluator(
-                        kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs, discrete: discrete,
-                        cellMasses: cellMassStorage, missing: missing, isa: instructionSet.cValue)
-                    // Per point: a row of kernel terms (only the kept kernels' entries are meaningful), the kept
-                    // kernels in increasing order, their number, and the reference (one kernel's final term) they were
-                    // kept against.
-                    var keptCount = [Int](repeating: 0, count: count)
-                    var reference = [Double](repeating: -.infinity, count: count)
-                    // Per point, with continuous axes: the largest sum among the kept kernels.
-                    var largest = [Double](repeating: -.infinity, count: count)
-                    scratch.terms.withUnsafeMutableBufferPointer { terms in
-                        scratch.kept.withUnsafeMutableBufferPointer { kept in
-                            guard let rows = terms.baseAddress, let keptBase = kept.baseAddress else { return }
-                            if continuous == 0 {
-                                keepEveryKernel(
-                                    rows: rows, kept: keptBase, count: count, evaluator: evaluator, choices: choices,
-                                    cells: cells, keptCount: &keptCount, reference: &reference)
-                            } else {
-                                keepContinuousSurvivors(
-                                    coordinates: coordinates, rows: rows, kept: keptBase, count: count,
-                                    evaluator: evaluator,
-                                    choices: choices, cells: cells, instructionSet: instructionSet,
-                                    keptCount: &keptCount,
-                                    reference: &reference, largest: &largest)
-                            }
-                            scratch.cellMemo.withUnsafeMutableBufferPointer { memo in
-                                // No memo when the table would be too large.
-                                let memoBase = memoCount == 0 ? nil : memo.baseAddress
-                                // One list of memo rows, rewritten for each point (no allocation per point).
-                                var memoRows = [UnsafeMutablePointer<Double>?](repeating: nil, count: memoOffsets.count)
-                                for j in 0..<count {
-                                    for d in memoOffsets.indices {
-                                        memoRows[d] = memoBase.map {
-                                            $0 + memoOffsets[d] + cellSlots[d][j] * kernelCount
+                PointAxes.with(
+                    choices: flatChoices, categorical: categorical, cells: flatCells, discrete: discreteAxes.count
+                ) { pointAxes in
+                    packedChoices.withUnsafeBufferPointer { own in
+                        let evaluator = PointEvaluator(
+                            kernelCount: kernelCount, ownChoices: own, categoricalLogs: categoricalLogs,
+                            discrete: discrete,
+                            cellMasses: cellMassStorage, missing: missing, isa: instructionSet.cValue)
+                        // Per point: a row of kernel terms (only the kept kernels' entries are meaningful), the kept
+                        // kernels in increasing order, their number, and the reference (one kernel's final term) they were
+                        // kept against.
+                        var keptCount = [Int](repeating: 0, count: count)
+                        var reference = [Double](repeating: -.infinity, count: count)
+                        // Per point, with continuous axes: the largest sum among the kept kernels.
+                        var largest = [Double](repeating: -.infinity, count: count)
+                        scratch.terms.withUnsafeMutableBufferPointer { terms in
+                            scratch.kept.withUnsafeMutableBufferPointer { kept in
+                                guard let rows = terms.baseAddress, let keptBase = kept.baseAddress else { return }
+                                if continuous == 0 {
+                                    keepEveryKernel(
+                                        rows: rows, kept: keptBase, count: count, evaluator: evaluator,
+                                        pointAxes: pointAxes, keptCount: &keptCount, reference: &reference)
+                                } else {
+                                    keepContinuousSurvivors(
+                                        coordinates: coordinates, rows: rows, kept: keptBase, count: count,
+                                        evaluator: evaluator, pointAxes: pointAxes, instructionSet: instructionSet,
+                                        keptCount: &keptCount,
+                                        reference: &reference, largest: &largest)
+                                }
+                                scratch.cellMemo.withUnsafeMutableBufferPointer { memo in
+                                    // No memo when the table would be too large.
+                                    let memoBase = memoCount == 0 ? nil : memo.baseAddress
+                                    // One list of memo rows, rewritten for each point (no allocation per point).
+                                    var memoRows = [UnsafeMutablePointer<Double>?](
+                                        repeating: nil, count: memoOffsets.count)
+                                    for j in 0..<count {
+                                        for d in memoOffsets.indices {
+                                            memoRows[d] = memoBase.map {
+                                                $0 + memoOffsets[d] + cellSlots[d][j] * kernelCount
+                                            }
                                         }
+                                        // With continuous axes, the kernel loop has added the categorical terms too.
+                                        result[j] = evaluator.logDensity(
+                                            from: continuous == 0 ? 0 : categorical, choices: pointAxes.choices(j),
+                                            cells: pointAxes.cells(j), cellMemo: memoRows,
+                                            row: UnsafeMutableBufferPointer(
+                                                start: rows + j * kernelCount, count: kernelCount),
+                                            active: UnsafeMutableBufferPointer(
+                                                start: keptBase + j * kernelCount, count: kernelCount),
+                                            activeCount: keptCount[j], reference: reference[j],
+                                            largest: continuous == 0 || !passLargest ? nil : largest[j])
                                     }
-                                    // With continuous axes, the kernel loop has added the categorical terms too.
-                                    result[j] = evaluator.logDensity(
-                                        from: continuous == 0 ? 0 : categoricalAxes.count, choices: choices[j],
-                                        cells: cells[j], cellMemo: memoRows,
-                                        row: UnsafeMutableBufferPointer(
-                                            start: rows + j * kernelCount, count: kernelCount),
-                                        active: UnsafeMutableBufferPointer(
-                                            start: keptBase + j * kernelCount, count: kernelCount),
-                                        activeCount: keptCount[j], reference: reference[j],
-                                        largest: continuous == 0 || !passLargest ? nil : largest[j])
                                 }
                             }
                         }
@@ -493,8 +504,7 @@ final class ParzenEstimator: Sendable {
     /// with the largest base.
     private func keepEveryKernel(
         rows: UnsafeMutablePointer<Double>, kept: UnsafeMutablePointer<Int32>, count: Int, evaluator: PointEvaluator,
-        choices: [[Int32]], cells: [[(lower: Double, upper: Double)]], keptCount: inout [Int],
-        reference: inout [Double]
+        pointAxes: PointAxes, keptCount: inout [Int], reference: inout [Double]
     ) {
         var best = 0
         for k in 1..<kernelCount where baseLogDensity[k] > baseLogDensity[best] { best = k }
@@ -505,7 +515,8 @@ final class ParzenEstimator: Sendable {
                 for k in 0..<kernelCount { kept[j * kernelCount + k] = Int32(k) }
                 keptCount[j] = kernelCount
                 reference[j] = evaluator.finish(
-                    baseLogDensity[best], kernel: best, after: 0, choices: choices[j], cells: cells[j])
+                    baseLogDensity[best], kernel: best, after: 0, choices: pointAxes.choices(j),
+                    cells: pointAxes.cells(j))
             }
         }
     }
@@ -518,7 +529,7 @@ final class ParzenEstimator: Sendable {
     /// `largest` gets each point's largest kept sum (the row of the best kernel of its best block).
     private func keepContinuousSurvivors(
         coordinates: [Double], rows: UnsafeMutablePointer<Double>, kept: UnsafeMutablePointer<Int32>, count: Int,
-        evaluator: PointEvaluator, choices: [[Int32]], cells: [[(lower: Double, upper: Double)]],
+        evaluator: PointEvaluator, pointAxes: PointAxes,
         instructionSet: KernelInstructionSet, keptCount: inout [Int], reference: inout [Double],
         largest: inout [Double]
     ) {
@@ -528,50 +539,48 @@ final class ParzenEstimator: Sendable {
         KernelInstructionSet.withBasePointers(of: continuousKernels.map(\.mu)) { mu in
             KernelInstructionSet.withBasePointers(of: continuousKernels.map(\.inverseSigma)) { inverseSigma in
                 let categorical = categoricalAxes.count
-                // The points' choices on the categorical axes, point-major, and the axes' log probabilities.
-                let pointChoices = choices.flatMap { $0 }
+                // The axes' log probabilities (the points' choices are point-major in `pointAxes`).
                 let logs = categoricalLogs.flatMap { [$0.hit, $0.miss, $0.uniform] }
                 baseLogDensity.withUnsafeBufferPointer { base in
                     coordinates.withUnsafeBufferPointer { coordinates in
                         guard let coordinates = coordinates.baseAddress else { return }
                         packedChoices.withUnsafeBufferPointer { own in
                             logs.withUnsafeBufferPointer { logs in
-                                pointChoices.withUnsafeBufferPointer { pointChoices in
-                                    var kernels = cparzen_kernels(
-                                        base: base.baseAddress, centres: mu.baseAddress,
-                                        inverse_sigma: inverseSigma.baseAddress, axes: continuous,
-                                        categorical_axes: categorical,
-                                        kernel_count: kernelCount, own_choices: own.baseAddress, logs: logs.baseAddress)
-                                    // The sums come back with the categorical terms added: a kernel is finished from the discrete
-                                    // axes on.
-                                    func scan(_ j: Int, _ range: Range<Int>) {
-                                        let row = rows + j * kernelCount
-                                        var best: Int64 = -1
-                                        keptCount[j] += cparzen_continuous_terms(
-                                            isa, &kernels, coordinates + j * continuous,
-                                            pointChoices.baseAddress.map { $0 + j * categorical }, range.lowerBound,
-                                            range.upperBound, reference[j] - Self.negligibleLogGap - 1, row,
-                                            kept + j * kernelCount + keptCount[j], &best)
-                                        let k = Int(best)
-                                        guard k >= 0 else { return }
-                                        if row[k] > largest[j] { largest[j] = row[k] }
-                                        guard row[k] > reference[j] else { return }
-                                        let candidate = evaluator.finish(
-                                            row[k], kernel: k, after: categorical, choices: choices[j], cells: cells[j])
-                                        if candidate > reference[j] { reference[j] = candidate }
-                                    }
-                                    // The reference from the last kernel (the prior kernel, which is never far off);
-                                    // its entry in the kept list is overwritten by the scan of its block.
-                                    for j in 0..<count {
-                                        scan(j, (kernelCount - 1)..<kernelCount)
-                                        keptCount[j] = 0
-                                    }
-                                    var start = 0
-                                    while start < kernelCount {
-                                        let end = Swift.min(start + Self.blockSize, kernelCount)
-                                        for j in 0..<count { scan(j, start..<end) }
-                                        start = end
-                                    }
+                                var kernels = cparzen_kernels(
+                                    base: base.baseAddress, centres: mu.baseAddress,
+                                    inverse_sigma: inverseSigma.baseAddress, axes: continuous,
+                                    categorical_axes: categorical,
+                                    kernel_count: kernelCount, own_choices: own.baseAddress, logs: logs.baseAddress)
+                                // The sums come back with the categorical terms added: a kernel is finished from the discrete
+                                // axes on.
+                                func scan(_ j: Int, _ range: Range<Int>) {
+                                    let row = rows + j * kernelCount
+                                    var best: Int64 = -1
+                                    keptCount[j] += cparzen_continuous_terms(
+                                        isa, &kernels, coordinates + j * continuous,
+                                        pointAxes.allChoices.baseAddress.map { $0 + j * categorical }, range.lowerBound,
+                                        range.upperBound, reference[j] - Self.negligibleLogGap - 1, row,
+                                        kept + j * kernelCount + keptCount[j], &best)
+                                    let k = Int(best)
+                                    guard k >= 0 else { return }
+                                    if row[k] > largest[j] { largest[j] = row[k] }
+                                    guard row[k] > reference[j] else { return }
+                                    let candidate = evaluator.finish(
+                                        row[k], kernel: k, after: categorical, choices: pointAxes.choices(j),
+                                        cells: pointAxes.cells(j))
+                                    if candidate > reference[j] { reference[j] = candidate }
+                                }
+                                // The reference from the last kernel (the prior kernel, which is never far off);
+                                // its entry in the kept list is overwritten by the scan of its block.
+                                for j in 0..<count {
+                                    scan(j, (kernelCount - 1)..<kernelCount)
+                                    keptCount[j] = 0
+                                }
+                                var start = 0
+                                while start < kernelCount {
+                                    let end = Swift.min(start + Self.blockSize, kernelCount)
+                                    for j in 0..<count { scan(j, start..<end) }
+                                    start = end
                                 }
                             }
                         }
@@ -721,6 +730,37 @@ struct CellKernels {
     }
 }
 
+/// The points' choices on the categorical axes and cells on the discrete axes, point-major, read through buffers that
+/// stay valid while a density is evaluated (an array per point would be retained and released at every access).
+private struct PointAxes {
+    let allChoices: UnsafeBufferPointer<Int32>
+    let categorical: Int
+    let allCells: UnsafeBufferPointer<(lower: Double, upper: Double)>
+    let discrete: Int
+
+    /// Calls `body` with views of `choices` (`categorical` per point) and `cells` (`discrete` per point).
+    static func with<R>(
+        choices: [Int32], categorical: Int, cells: [(lower: Double, upper: Double)], discrete: Int,
+        _ body: (PointAxes) -> R
+    ) -> R {
+        choices.withUnsafeBufferPointer { choices in
+            cells.withUnsafeBufferPointer { cells in
+                body(PointAxes(allChoices: choices, categorical: categorical, allCells: cells, discrete: discrete))
+            }
+        }
+    }
+
+    @inline(__always)
+    func choices(_ j: Int) -> UnsafeBufferPointer<Int32> {
+        UnsafeBufferPointer(rebasing: allChoices[(j * categorical)..<((j + 1) * categorical)])
+    }
+
+    @inline(__always)
+    func cells(_ j: Int) -> UnsafeBufferPointer<(lower: Double, upper: Double)> {
+        UnsafeBufferPointer(rebasing: allCells[(j * discrete)..<((j + 1) * discrete)])
+    }
+}
+
 /// The rest of the mixture's log density at one point once the continuous axes are summed: the categorical and
 /// discrete axes, axis by axis, dropping kernels that can no longer matter.
 ///
@@ -731,7 +771,10 @@ struct CellKernels {
 /// one the full sum over every kernel gives: the surviving kernels' terms are summed in the same order, and the
 /// final sum of exponentials (`cparzen_sum_exp`) depends only on the sequence of terms that count, so two mixtures
 /// with the same terms (an l and a g built alike) tie exactly.
-private struct PointEvaluator {
+///
+/// A class, so that the closures of an evaluation share one reference to it rather than copying (and retaining) its
+/// arrays.
+private final class PointEvaluator {
     let kernelCount: Int
     let ownChoices: UnsafeBufferPointer<Int32>
     let categoricalLogs: [(hit: Double, miss: Double, uniform: Double)]
@@ -743,10 +786,25 @@ private struct PointEvaluator {
     /// The instruction set of the final sum of exponentials.
     let isa: cparzen_isa
 
+    init(
+        kernelCount: Int, ownChoices: UnsafeBufferPointer<Int32>,
+        categoricalLogs: [(hit: Double, miss: Double, uniform: Double)], discrete: [CellKernels],
+        cellMasses: CellMassTable.Storage?, missing: UnsafeMutablePointer<Int32>?, isa: cparzen_isa
+    ) {
+        self.kernelCount = kernelCount
+        self.ownChoices = ownChoices
+        self.categoricalLogs = categoricalLogs
+        self.discrete = discrete
+        self.cellMasses = cellMasses
+        self.missing = missing
+        self.isa = isa
+    }
+
     /// The running sum of kernel `k` after axis `stage` (categorical axes first, then discrete ones).
     @inline(__always)
     private func apply(
-        stage: Int, to partial: Double, kernel k: Int, choices: [Int32], cells: [(lower: Double, upper: Double)]
+        stage: Int, to partial: Double, kernel k: Int, choices: UnsafeBufferPointer<Int32>,
+        cells: UnsafeBufferPointer<(lower: Double, upper: Double)>
     ) -> Double {
         if stage < choices.count {
             return partial
@@ -754,7 +812,7 @@ private struct PointEvaluator {
                     own: ownChoices[stage * kernelCount + k], choice: choices[stage], logs: categoricalLogs[stage])
         }
         let d = stage - choices.count
-        return partial + discrete[d].logCellMass(kernel: k, lower: cells[d].lower, upper: cells[d].upper)
+        return partial + cellMass(of: discrete[d], kernel: k, cell: cells[d])
     }
 
     /// Kernel k's log mass of `cell`, through the table of cell masses kept across evaluations when there is one.
@@ -778,7 +836,8 @@ private struct PointEvaluator {
 
     /// Kernel `k`'s final term, from its running sum after `done` stages.
     func finish(
-        _ partial: Double, kernel k: Int, after done: Int, choices: [Int32], cells: [(lower: Double, upper: Double)]
+        _ partial: Double, kernel k: Int, after done: Int, choices: UnsafeBufferPointer<Int32>,
+        cells: UnsafeBufferPointer<(lower: Double, upper: Double)>
     ) -> Double {
         var term = partial
         for stage in done..<(choices.count + cells.count) {
@@ -794,7 +853,8 @@ private struct PointEvaluator {
     /// `negligibleLogGap` + 1 cannot count, and the kernels left out of `active` are such kernels. `largest`, when
     /// given, is the largest row among the kernels listed (used when no stage is left).
     func logDensity(
-        from firstStage: Int, choices: [Int32], cells: [(lower: Double, upper: Double)],
+        from firstStage: Int, choices: UnsafeBufferPointer<Int32>,
+        cells: UnsafeBufferPointer<(lower: Double, upper: Double)>,
         cellMemo: [UnsafeMutablePointer<Double>?],
         row: UnsafeMutableBufferPointer<Double>, active: UnsafeMutableBufferPointer<Int32>, activeCount given: Int,
         reference: Double, largest: Double? = nil
