@@ -571,10 +571,14 @@ final class ParzenEstimator: Sendable {
                                     if candidate > reference[j] { reference[j] = candidate }
                                 }
                                 // The reference from the last kernel (the prior kernel, which is never far off);
-                                // its entry in the kept list is overwritten by the scan of its block.
-                                for j in 0..<count {
-                                    scan(j, (kernelCount - 1)..<kernelCount)
-                                    keptCount[j] = 0
+                                // its entry in the kept list is overwritten by the scan of its block. With one block
+                                // there is nothing before it to prune: its kernels are kept against no reference, and
+                                // its best kernel's final term becomes the reference.
+                                if kernelCount > Self.blockSize {
+                                    for j in 0..<count {
+                                        scan(j, (kernelCount - 1)..<kernelCount)
+                                        keptCount[j] = 0
+                                    }
                                 }
                                 var start = 0
                                 while start < kernelCount {
