@@ -4,14 +4,16 @@ import Testing
 
 @testable import HPOConfig
 
-/// A temporary project folder with `configs/` groups and a `studies/` folder.
-struct ConfigFixture {
+/// A temporary project folder with `configs/` groups and a `studies/` folder, removed with the fixture.
+final class ConfigFixture: Sendable {
     let root: URL
 
     init(files: [String: String] = ConfigFixture.standardConfigs) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("hpo-config-\(UUID().uuidString)")
         for (path, text) in files { try write(path, text) }
     }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
 
     static let standardConfigs: [String: String] = [
         "configs/sampler/tpe.yaml": "type: tpe\nn_startup_trials: 10\n",

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// Runs the built `hpo` binary as a user would, in a fresh working directory.
-struct CLIHarness {
+/// Runs the built `hpo` binary as a user would, in a fresh working directory (removed with the harness).
+final class CLIHarness: Sendable {
     let directory: URL
     let binary: URL
 
@@ -11,6 +11,8 @@ struct CLIHarness {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         binary = try Self.findBinary()
     }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
 
     static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -10,9 +10,12 @@ final class DaemonProcess {
     let process = Process()
     let port: Int
     private let output: Pipe
+    /// Kept so that the daemon's working directory outlives it.
+    private let harness: CLIHarness
 
     /// Starts the daemon in the harness's directory and waits for the line that names its port.
     init(_ harness: CLIHarness, arguments: [String]) throws {
+        self.harness = harness
         process.executableURL = harness.binary
         process.arguments = ["serve", "--port", "0"] + arguments
         process.currentDirectoryURL = harness.directory
