@@ -251,15 +251,21 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
 
 /// Axes c.. on for the lanes [FROM, TO) of a chunk, W at a time (TO − FROM a multiple of W), each group's sums in
 /// registers from one axis to the next, with the operations of axis_step lane by lane; adds to `alive` the lanes whose
-/// sum is ≥ cutoff.
-#define REST_LANES(W, FROM, TO)                                                                                        \
+/// sum is ≥ cutoff. With PAIR (a constant) a second point's sums SUMS1 at POINT1 take the same steps beside them, each
+/// kernel constant loaded once for both, and ALIVE1 counts its lanes ≥ CUTOFF1.
+#define REST_LANES_OF(W, FROM, TO, PAIR, SUMS1, POINT1, CUTOFF1, ALIVE1)                                               \
     {                                                                                                                  \
         typedef double rest_d __attribute__((ext_vector_type(W)));                                                     \
         typedef int64_t rest_i __attribute__((ext_vector_type(W)));                                                    \
         rest_i kept_lanes = 0;                                                                                         \
+        rest_i kept_lanes1 = 0;                                                                                        \
         for (size_t i = (FROM); i < (TO); i += (W)) {                                                                  \
             rest_d s;                                                                                                  \
+            rest_d s1 = 0;                                                                                             \
             __builtin_memcpy(&s, sums + i, sizeof s);                                                                  \
+            if (PAIR) {                                                                                                \
+                __builtin_memcpy(&s1, (SUMS1) + i, sizeof s1);                                                         \
+            }                                                                                                          \
             for (size_t a = c; a < axes; a++) {                                                                        \
                 rest_d centre;                                                                                         \
                 rest_d inverse_sigma;                                                                                  \
@@ -267,12 +273,29 @@ static inline __attribute__((always_inline)) size_t compact(const uint64_t *bits
                 __builtin_memcpy(&inverse_sigma, kernels->inverse_sigma[a] + k0 + i, sizeof inverse_sigma);            \
                 const rest_d z = ((rest_d)point[a] - centre) * inverse_sigma;                                          \
                 s = s - (0.5 * z) * z;                                                                                 \
+                if (PAIR) {                                                                                            \
+                    const rest_d z1 = ((rest_d)(POINT1)[a] - centre) * inverse_sigma;                                  \
+                    s1 = s1 - (0.5 * z1) * z1;                                                                         \
+                }                                                                                                      \
             }                                                                                                          \
             __builtin_memcpy(sums + i, &s, sizeof s);                                                                  \
             kept_lanes -= (rest_i)(s >= cutoff);                                                                       \
+            if (PAIR) {                                                                                                \
+                __builtin_memcpy((SUMS1) + i, &s1, sizeof s1);                                                         \
+                kept_lanes1 -= (rest_i)(s1 >= (CUTOFF1));                                                              \
+            }                                                                                                          \
         }                                                                                                              \
         alive += (size_t)__builtin_reduce_add(kept_lanes);                                                             \
+        if (PAIR) {                                                                                                    \
+            ALIVE1 += (size_t)__builtin_reduce_add(kept_lanes1);                                                       \
+        }                                                                                                              \
     }
+
+/// REST_LANES_OF for one point.
+#define REST_LANES(W, FROM, TO) REST_LANES_OF(W, FROM, TO, 0, sums, point, cutoff, alive)
+
+/// REST_LANES_OF for the points of a pair (`sums`/`point`/`cutoff`/`alive` and the same with 1).
+#define REST_LANES_PAIR(W, FROM, TO) REST_LANES_OF(W, FROM, TO, 1, sums1, point1, cutoff1, alive1)
 
 /// REST_PASS for vectors of W lanes: four vectors at a time (four independent chains of additions per axis), then
 /// the vectors left one at a time.
@@ -450,6 +473,125 @@ __attribute__((target("avx512f"))) static size_t terms_avx512(const cparzen_kern
     })
 }
 
+
+/// The end of a chunk for one point of a pair, once its dense passes are done (axes before `c` applied to every lane,
+/// `alive` lanes ≥ cutoff): as in CHUNK_LOOP, the whole chunk is emitted from `sums` when every axis went through the
+/// dense passes and there is at most one categorical axis; otherwise the survivors are listed, take the remaining
+/// axes, and are emitted. Returns the number of kernels kept.
+__attribute__((target("avx512f"))) static inline size_t finish_chunk_avx512(
+    const cparzen_kernels *kernels, const double *point, const int32_t *choices, double cutoff, const double *sums,
+    size_t k0, size_t len, size_t c, size_t alive, double *row, int32_t *kept, best_kept *best) {
+    if (alive == 0) {
+        return 0;
+    }
+    if (c >= kernels->axes && kernels->categorical_axes <= 1) {
+        return emit_dense_avx512(kernels, choices, cutoff, sums, k0, len, row, kept, best);
+    }
+    const size_t vectors = len / 8 * 8;
+    const __m512d cut = _mm512_set1_pd(cutoff);
+    uint64_t bits[CHUNK / 64] = {0};
+    for (size_t i = 0; i < vectors; i += 8) {
+        SET_BITS(_mm512_cmp_pd_mask(_mm512_load_pd(sums + i), cut, _CMP_GE_OQ), i);
+    }
+    tail_bits(sums, vectors, len, cutoff, bits);
+    int32_t idx[CHUNK];
+    double val[CHUNK];
+    size_t n = compact(bits, sums, k0, idx, val);
+    n = sparse_axes(kernels, point, c, cutoff, idx, val, n);
+    return emit(kernels, choices, cutoff, idx, val, n, row, kept, best);
+}
+
+/// The dense pass of terms_avx512 over axes c.. on for one point's chunk (REST_PASS and the lanes after the vectors);
+/// returns how many lanes are ≥ cutoff.
+__attribute__((target("avx512f"))) static inline size_t rest_avx512(const cparzen_kernels *kernels,
+                                                                    const double *point, double cutoff, double *sums,
+                                                                    size_t k0, size_t len, size_t c) {
+    const size_t axes = kernels->axes;
+    const size_t vectors = len / 8 * 8;
+    size_t alive = 0;
+    REST_PASS_VECTORS(8)
+    REST_LANES(1, vectors, len)
+    return alive;
+}
+
+/// terms_avx512 for two points at once (at least two continuous axes): the first two axes of a chunk are applied to
+/// both points' sums with each kernel constant loaded once, and so are the remaining axes when both points take the
+/// dense path; each point's sums take exactly the steps terms_avx512 gives them, so the results are the same bit for
+/// bit as two calls.
+__attribute__((target("avx512f"))) static void terms_avx512_pair(
+    const cparzen_kernels *kernels, const double *point, const double *point1, const int32_t *choices,
+    const int32_t *choices1, size_t start, size_t end, double cutoff, double cutoff1, double *row, double *row1,
+    int32_t *kept, int32_t *kept1, size_t *count, size_t *count1, best_kept *best, best_kept *best1) {
+    const size_t axes = kernels->axes;
+    const __m512d half = _mm512_set1_pd(0.5);
+    const __m512d cut = _mm512_set1_pd(cutoff);
+    const __m512d cut1 = _mm512_set1_pd(cutoff1);
+    double sums[CHUNK] __attribute__((aligned(64)));
+    double sums1[CHUNK] __attribute__((aligned(64)));
+    size_t out = 0;
+    size_t out1 = 0;
+    for (size_t k0 = start; k0 < end; k0 += CHUNK) {
+        const size_t len = end - k0 < CHUNK ? end - k0 : CHUNK;
+        const size_t vectors = len / 8 * 8;
+        const double *src = kernels->base + k0;
+        const double *m = kernels->centres[0] + k0;
+        const double *v = kernels->inverse_sigma[0] + k0;
+        const double *m2 = kernels->centres[1] + k0;
+        const double *v2 = kernels->inverse_sigma[1] + k0;
+        const __m512d pv = _mm512_set1_pd(point[0]);
+        const __m512d pv2 = _mm512_set1_pd(point[1]);
+        const __m512d qv = _mm512_set1_pd(point1[0]);
+        const __m512d qv2 = _mm512_set1_pd(point1[1]);
+        size_t alive = 0;
+        size_t alive1 = 0;
+        for (size_t i = 0; i < vectors; i += 8) {
+            const __m512d centre = _mm512_loadu_pd(m + i);
+            const __m512d inverse_sigma = _mm512_loadu_pd(v + i);
+            const __m512d centre2 = _mm512_loadu_pd(m2 + i);
+            const __m512d inverse_sigma2 = _mm512_loadu_pd(v2 + i);
+            const __m512d base = _mm512_loadu_pd(src + i);
+            __m512d z = _mm512_mul_pd(_mm512_sub_pd(pv, centre), inverse_sigma);
+            __m512d s = _mm512_sub_pd(base, _mm512_mul_pd(_mm512_mul_pd(half, z), z));
+            z = _mm512_mul_pd(_mm512_sub_pd(pv2, centre2), inverse_sigma2);
+            s = _mm512_sub_pd(s, _mm512_mul_pd(_mm512_mul_pd(half, z), z));
+            __m512d z1 = _mm512_mul_pd(_mm512_sub_pd(qv, centre), inverse_sigma);
+            __m512d s1 = _mm512_sub_pd(base, _mm512_mul_pd(_mm512_mul_pd(half, z1), z1));
+            z1 = _mm512_mul_pd(_mm512_sub_pd(qv2, centre2), inverse_sigma2);
+            s1 = _mm512_sub_pd(s1, _mm512_mul_pd(_mm512_mul_pd(half, z1), z1));
+            _mm512_store_pd(sums + i, s);
+            _mm512_store_pd(sums1 + i, s1);
+            COUNT_KEPT(_mm512_cmp_pd_mask(s, cut, _CMP_GE_OQ));
+            alive1 += (size_t)__builtin_popcount((unsigned)_mm512_cmp_pd_mask(s1, cut1, _CMP_GE_OQ));
+        }
+        alive += dense_tail(src, sums, m, v, point[0], 1, m2, v2, point[1], cutoff, vectors, len);
+        alive1 += dense_tail(src, sums1, m, v, point1[0], 1, m2, v2, point1[1], cutoff1, vectors, len);
+        size_t c = 2;
+        size_t c1 = 2;
+        const int dense = c < axes && alive != 0 && alive * 10 >= len;
+        const int dense1 = c < axes && alive1 != 0 && alive1 * 10 >= len;
+        if (dense && dense1) {
+            alive = 0;
+            alive1 = 0;
+            const size_t grouped = vectors / 32 * 32;
+            REST_LANES_PAIR(32, 0, grouped)
+            REST_LANES_PAIR(8, grouped, vectors)
+            REST_LANES_PAIR(1, vectors, len)
+            c = axes;
+            c1 = axes;
+        } else if (dense) {
+            alive = rest_avx512(kernels, point, cutoff, sums, k0, len, c);
+            c = axes;
+        } else if (dense1) {
+            alive1 = rest_avx512(kernels, point1, cutoff1, sums1, k0, len, c1);
+            c1 = axes;
+        }
+        out += finish_chunk_avx512(kernels, point, choices, cutoff, sums, k0, len, c, alive, row, kept + out, best);
+        out1 += finish_chunk_avx512(kernels, point1, choices1, cutoff1, sums1, k0, len, c1, alive1, row1,
+                                    kept1 + out1, best1);
+    }
+    *count = out;
+    *count1 = out1;
+}
 #endif
 
 /// The same loop without vectors (other architectures).
@@ -481,6 +623,26 @@ size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels,
 #endif
     *best = found.kernel;
     return n;
+}
+
+void cparzen_continuous_terms_pair(cparzen_isa isa, const cparzen_kernels *kernels, const double *point,
+                                   const double *point1, const int32_t *choices, const int32_t *choices1,
+                                   size_t start, size_t end, double cutoff, double cutoff1, double *row, double *row1,
+                                   int32_t *kept, int32_t *kept1, size_t *count, size_t *count1, int64_t *best,
+                                   int64_t *best1) {
+#ifdef CPARZEN_X86
+    if (isa == CPARZEN_AVX512 && kernels->axes >= 2 && cparzen_supports(CPARZEN_AVX512)) {
+        best_kept found = {-1, 0};
+        best_kept found1 = {-1, 0};
+        terms_avx512_pair(kernels, point, point1, choices, choices1, start, end, cutoff, cutoff1, row, row1, kept,
+                          kept1, count, count1, &found, &found1);
+        *best = found.kernel;
+        *best1 = found1.kernel;
+        return;
+    }
+#endif
+    *count = cparzen_continuous_terms(isa, kernels, point, choices, start, end, cutoff, row, kept, best);
+    *count1 = cparzen_continuous_terms(isa, kernels, point1, choices1, start, end, cutoff1, row1, kept1, best1);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

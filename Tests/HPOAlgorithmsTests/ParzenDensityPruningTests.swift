@@ -225,26 +225,52 @@ import Testing
         base: [Double], centres: [[Double]], inverseSigma: [[Double]], point: [Double], range: Range<Int>,
         cutoff: Double, ownChoices: [[Int32]], logs: [[Double]], choices: [Int32], _ label: String
     ) {
-        let expected = range.compactMap { k in
-            Self.expected(
-                base: base, centres: centres, inverseSigma: inverseSigma, point: point, kernel: k, cutoff: cutoff,
-                ownChoices: ownChoices, logs: logs, choices: choices
-            ).map { (k, $0) }
+        func expectation(_ point: [Double], _ cutoff: Double, _ choices: [Int32]) -> (
+            kept: [Int], sums: [UInt64], best: Int
+        ) {
+            let expected = range.compactMap { k in
+                Self.expected(
+                    base: base, centres: centres, inverseSigma: inverseSigma, point: point, kernel: k, cutoff: cutoff,
+                    ownChoices: ownChoices, logs: logs, choices: choices
+                ).map { (k, $0) }
+            }
+            var best = -1
+            var bestSum = 0.0
+            for (k, sum) in expected where best < 0 || sum > bestSum {
+                best = k
+                bestSum = sum
+            }
+            return (expected.map(\.0), expected.map(\.1.bitPattern), best)
         }
-        var best = -1
-        var bestSum = 0.0
-        for (k, sum) in expected where best < 0 || sum > bestSum {
-            best = k
-            bestSum = sum
-        }
+        // A second point scored beside the first by the loop over pairs: elsewhere, with its own choices and a
+        // cutoff that keeps far more or far fewer kernels (so one point of the pair may take the dense path alone).
+        let partner = point.map { $0 + 0.37 }
+        let partnerChoices = choices.map { ($0 + 1) % 4 }
+        let partnerCutoff: Double = cutoff == -Double.infinity ? -3 : -Double.infinity
+        let expected = expectation(point, cutoff, choices)
+        let expectedPartner = expectation(partner, partnerCutoff, partnerChoices)
         for set in KernelInstructionSet.allCases where set.isSupported {
             let result = set.continuousTerms(
                 base: base, centres: centres, inverseSigma: inverseSigma, point: point, range: range, cutoff: cutoff,
                 ownChoices: ownChoices, logs: logs, choices: choices)
             #expect(
-                result.kept == expected.map(\.0)
-                    && result.sums.map(\.bitPattern) == expected.map(\.1.bitPattern) && result.best == best,
+                result.kept == expected.kept && result.sums.map(\.bitPattern) == expected.sums
+                    && result.best == expected.best,
                 "\(set): \(label)")
+            for swapped in [false, true] {
+                let pair = set.continuousTerms(
+                    base: base, centres: centres, inverseSigma: inverseSigma,
+                    points: swapped ? [partner, point] : [point, partner], range: range,
+                    cutoffs: swapped ? [partnerCutoff, cutoff] : [cutoff, partnerCutoff], ownChoices: ownChoices,
+                    logs: logs, choices: swapped ? [partnerChoices, choices] : [choices, partnerChoices])
+                let wanted = swapped ? [expectedPartner, expected] : [expected, expectedPartner]
+                for (result, wanted) in zip(pair, wanted) {
+                    #expect(
+                        result.kept == wanted.kept && result.sums.map(\.bitPattern) == wanted.sums
+                            && result.best == wanted.best,
+                        "\(set), pair\(swapped ? " (swapped)" : ""): \(label)")
+                }
+            }
         }
     }
 

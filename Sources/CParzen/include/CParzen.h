@@ -48,6 +48,15 @@ size_t cparzen_continuous_terms(cparzen_isa isa, const cparzen_kernels *kernels,
                                 const int32_t *choices, size_t start, size_t end, double cutoff, double *row,
                                 int32_t *kept, int64_t *best);
 
+/// cparzen_continuous_terms for two points at once (`point`, `choices`, `cutoff`, `row`, `kept`, `best` and the same
+/// with 1), with the numbers kept in `*count` and `*count1`: the same results bit for bit as two calls, with each
+/// kernel constant read once for both points where the instruction set allows.
+void cparzen_continuous_terms_pair(cparzen_isa isa, const cparzen_kernels *kernels, const double *point,
+                                   const double *point1, const int32_t *choices, const int32_t *choices1,
+                                   size_t start, size_t end, double cutoff, double cutoff1, double *row, double *row1,
+                                   int32_t *kept, int32_t *kept1, size_t *count, size_t *count1, int64_t *best,
+                                   int64_t *best1);
+
 /// Σ exp(row[active[i]] − maximum) over i in [0, count), leaving out the terms ≤ `negligible` (the sum of a
 /// log-sum-exp whose largest term is `maximum`; terms ≥ maximum − 700). exp is `cparzen_exp`, computed many at a time
 /// with the same IEEE operations on every instruction set; the j-th term summed joins the partial sum of j mod 8 (in

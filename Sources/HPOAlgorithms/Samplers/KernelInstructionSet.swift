@@ -41,31 +41,57 @@ extension KernelInstructionSet {
         base: [Double], centres: [[Double]], inverseSigma: [[Double]], point: [Double], range: Range<Int>,
         cutoff: Double, ownChoices: [[Int32]] = [], logs: [[Double]] = [], choices: [Int32] = []
     ) -> (kept: [Int], sums: [Double], best: Int) {
-        var row = [Double](repeating: 0, count: base.count)
-        var kept = [Int32](repeating: 0, count: base.count)
-        var best: Int64 = -1
+        continuousTerms(
+            base: base, centres: centres, inverseSigma: inverseSigma, points: [point], range: range,
+            cutoffs: [cutoff], ownChoices: ownChoices, logs: logs, choices: [choices])[0]
+    }
+
+    /// The same for one point or two; two go through the loop that scores a pair of points at once.
+    func continuousTerms(
+        base: [Double], centres: [[Double]], inverseSigma: [[Double]], points: [[Double]], range: Range<Int>,
+        cutoffs: [Double], ownChoices: [[Int32]] = [], logs: [[Double]] = [], choices: [[Int32]]
+    ) -> [(kept: [Int], sums: [Double], best: Int)] {
+        precondition(points.count == 1 || points.count == 2, "one point or two")
+        var rows = [[Double]](repeating: [Double](repeating: 0, count: base.count), count: points.count)
+        var kept = [[Int32]](repeating: [Int32](repeating: 0, count: base.count), count: points.count)
+        var best: (Int64, Int64) = (-1, -1)
+        var counts = (0, 0)
         let own = ownChoices.flatMap { $0 }
         let flatLogs = logs.flatMap { $0 }
-        let count = Self.withBasePointers(of: centres) { centres in
+        Self.withBasePointers(of: centres) { centres in
             Self.withBasePointers(of: inverseSigma) { inverseSigma in
                 base.withUnsafeBufferPointer { base in
                     own.withUnsafeBufferPointer { own in
                         flatLogs.withUnsafeBufferPointer { flatLogs in
                             var kernels = cparzen_kernels(
                                 base: base.baseAddress, centres: centres.baseAddress,
-                                inverse_sigma: inverseSigma.baseAddress, axes: point.count,
+                                inverse_sigma: inverseSigma.baseAddress, axes: points[0].count,
                                 categorical_axes: ownChoices.count, kernel_count: base.count,
                                 own_choices: own.baseAddress, logs: flatLogs.baseAddress)
-                            return cparzen_continuous_terms(
-                                cValue, &kernels, point, choices, range.lowerBound, range.upperBound, cutoff, &row,
-                                &kept, &best)
+                            if points.count == 1 {
+                                counts.0 = cparzen_continuous_terms(
+                                    cValue, &kernels, points[0], choices[0], range.lowerBound, range.upperBound,
+                                    cutoffs[0], &rows[0], &kept[0], &best.0)
+                            } else {
+                                var row1 = rows[1]
+                                var kept1 = kept[1]
+                                cparzen_continuous_terms_pair(
+                                    cValue, &kernels, points[0], points[1], choices[0], choices[1],
+                                    range.lowerBound, range.upperBound, cutoffs[0], cutoffs[1], &rows[0], &row1,
+                                    &kept[0], &kept1, &counts.0, &counts.1, &best.0, &best.1)
+                                rows[1] = row1
+                                kept[1] = kept1
+                            }
                         }
                     }
                 }
             }
         }
-        let indices = kept.prefix(count).map { Int($0) }
-        return (indices, indices.map { row[$0] }, Int(best))
+        let found = [(counts.0, best.0), (counts.1, best.1)]
+        return points.indices.map { j in
+            let indices = kept[j].prefix(found[j].0).map { Int($0) }
+            return (indices, indices.map { rows[j][$0] }, Int(found[j].1))
+        }
     }
 
     /// Calls `body` with the base addresses of the arrays (kept alive and unmoved meanwhile). The addresses are

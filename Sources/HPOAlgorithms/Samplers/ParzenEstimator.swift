@@ -553,22 +553,46 @@ final class ParzenEstimator: Sendable {
                                     kernel_count: kernelCount, own_choices: own.baseAddress, logs: logs.baseAddress)
                                 // The sums come back with the categorical terms added: a kernel is finished from the discrete
                                 // axes on.
-                                func scan(_ j: Int, _ range: Range<Int>) {
-                                    let row = rows + j * kernelCount
-                                    var best: Int64 = -1
-                                    keptCount[j] += cparzen_continuous_terms(
-                                        isa, &kernels, coordinates + j * continuous,
-                                        pointAxes.allChoices.baseAddress.map { $0 + j * categorical }, range.lowerBound,
-                                        range.upperBound, reference[j] - Self.negligibleLogGap - 1, row,
-                                        kept + j * kernelCount + keptCount[j], &best)
-                                    let k = Int(best)
+                                let choices = pointAxes.allChoices.baseAddress
+                                // After point j's scan of a block: its best kept kernel k (−1: none) may raise the
+                                // largest sum and the reference.
+                                func raise(_ j: Int, best k: Int) {
                                     guard k >= 0 else { return }
+                                    let row = rows + j * kernelCount
                                     if row[k] > largest[j] { largest[j] = row[k] }
                                     guard row[k] > reference[j] else { return }
                                     let candidate = evaluator.finish(
                                         row[k], kernel: k, after: categorical, choices: pointAxes.choices(j),
                                         cells: pointAxes.cells(j))
                                     if candidate > reference[j] { reference[j] = candidate }
+                                }
+                                func scan(_ j: Int, _ range: Range<Int>) {
+                                    var best: Int64 = -1
+                                    keptCount[j] += cparzen_continuous_terms(
+                                        isa, &kernels, coordinates + j * continuous,
+                                        choices.map { $0 + j * categorical }, range.lowerBound,
+                                        range.upperBound, reference[j] - Self.negligibleLogGap - 1,
+                                        rows + j * kernelCount,
+                                        kept + j * kernelCount + keptCount[j], &best)
+                                    raise(j, best: Int(best))
+                                }
+                                // Points j and j + 1 together (each kernel constant is read once for both).
+                                func scanPair(_ j: Int, _ range: Range<Int>) {
+                                    var best: (Int64, Int64) = (-1, -1)
+                                    var added = (0, 0)
+                                    cparzen_continuous_terms_pair(
+                                        isa, &kernels, coordinates + j * continuous,
+                                        coordinates + (j + 1) * continuous, choices.map { $0 + j * categorical },
+                                        choices.map { $0 + (j + 1) * categorical }, range.lowerBound,
+                                        range.upperBound, reference[j] - Self.negligibleLogGap - 1,
+                                        reference[j + 1] - Self.negligibleLogGap - 1, rows + j * kernelCount,
+                                        rows + (j + 1) * kernelCount, kept + j * kernelCount + keptCount[j],
+                                        kept + (j + 1) * kernelCount + keptCount[j + 1], &added.0, &added.1, &best.0,
+                                        &best.1)
+                                    keptCount[j] += added.0
+                                    keptCount[j + 1] += added.1
+                                    raise(j, best: Int(best.0))
+                                    raise(j + 1, best: Int(best.1))
                                 }
                                 // The reference from the last kernel (the prior kernel, which is never far off);
                                 // its entry in the kept list is overwritten by the scan of its block. With one block
@@ -583,7 +607,12 @@ final class ParzenEstimator: Sendable {
                                 var start = 0
                                 while start < kernelCount {
                                     let end = Swift.min(start + Self.blockSize, kernelCount)
-                                    for j in 0..<count { scan(j, start..<end) }
+                                    var j = 0
+                                    while j + 1 < count {
+                                        scanPair(j, start..<end)
+                                        j += 2
+                                    }
+                                    if j < count { scan(j, start..<end) }
                                     start = end
                                 }
                             }
