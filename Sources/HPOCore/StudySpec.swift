@@ -62,7 +62,8 @@ public struct TPEOptions: Sendable, Hashable {
     public var priorWeight: Double = 1.0
     public var considerEndpoints: Bool = false
     public var considerMagicClip: Bool = true
-    /// hpo's adaptive mode (issue 3): weigh joint and per-parameter models by their predictions.
+    /// hpo's adaptive mode: the startup trials form a Latin hypercube drawn from the study's seed, and the bandwidth
+    /// floor of l(x) follows the observations of the whole study. Off, the sampler follows Optuna 5.0 exactly.
     public var adaptive: Bool = true
     /// How the split uses PRUNED trials (`pruned_trials`); nil: Optuna's rule (see `resolvedPrunedTrials`).
     public var prunedTrials: TPEPrunedTrials?

@@ -61,7 +61,7 @@ public final class StudySession: Sendable {
         }
         self.study = record
         self.seed = seed ?? 0
-        self.samplerSlot = Mutex(Components.sampler(for: spec.sampler))
+        self.samplerSlot = Mutex(Components.sampler(for: spec.sampler, seed: seed ?? 0))
         self.scheduler = Components.scheduler(for: spec.scheduler)
         self.cache = StudyCache(
             direction: spec.direction,
@@ -116,7 +116,7 @@ public final class StudySession: Sendable {
     /// one was not, so the sampler is replaced by a new one (which proposes as the old one would have, from a
     /// history that never showed the trial finished).
     func reloadAfterFailedFinish() throws {
-        samplerSlot.withLock { $0 = Components.sampler(for: spec.sampler) }
+        samplerSlot.withLock { $0 = Components.sampler(for: spec.sampler, seed: seed) }
         try cache.reload(from: storage, study: study.id)
     }
 

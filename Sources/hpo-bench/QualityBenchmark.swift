@@ -8,6 +8,8 @@ struct QualityBenchmark {
     struct Variant {
         let name: String
         let sampler: any Sampler
+        /// A fresh sampler for a run with the given seed (nil: `sampler` serves every run).
+        var perRun: ((UInt64) -> any Sampler)? = nil
     }
 
     var seeds = 20
@@ -97,7 +99,10 @@ struct QualityBenchmark {
         var independent = optuna
         independent.multivariate = false
         return [
-            Variant(name: "hpo_tpe", sampler: TPESampler(options: TPEOptions())),
+            // As `hpo run` makes it: with the study's seed, from which the startup design is drawn.
+            Variant(
+                name: "hpo_tpe", sampler: TPESampler(options: TPEOptions()),
+                perRun: { TPESampler(options: TPEOptions(), studySeed: $0) }),
             Variant(name: "optuna_like", sampler: TPESampler(options: optuna)),
             Variant(name: "indep_like", sampler: TPESampler(options: independent)),
             Variant(name: "random", sampler: RandomSampler()),
@@ -144,8 +149,9 @@ struct QualityBenchmark {
             let start = Date()
             for (v, variant) in variants.enumerated() {
                 for seed in 0..<seeds {
+                    let runSeed = UInt64(seedOffset + seed)
                     let regrets = try Self.run(
-                        problem, sampler: variant.sampler, seed: UInt64(seedOffset + seed), budgets: budgets)
+                        problem, sampler: variant.perRun?(runSeed) ?? variant.sampler, seed: runSeed, budgets: budgets)
                     for b in budgets.indices { sums[b][v] += regrets[b] / Double(seeds) }
                     if perSeedPath != nil {
                         for b in budgets.indices {

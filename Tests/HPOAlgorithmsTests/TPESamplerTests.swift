@@ -154,6 +154,77 @@ private func record(_ assignment: Assignment, number: Int, value: Double, space:
         #expect(tpe == random)
     }
 
+    /// With the study's seed, the startup trials are a Latin hypercube: each parameter's N startup values lie in N
+    /// different strata of its range (its log range for log domains), and a categorical of C choices gets each choice
+    /// N/C times; the design is the seed's (the same again, another for another seed).
+    @Test func startupTrialsWithTheStudysSeedCoverEachRangeStratumOnce() throws {
+        let space = SearchSpace([
+            ParameterSpec(name: "x", distribution: .float(FloatDistribution(low: -5, high: 5))),
+            ParameterSpec(name: "lr", distribution: .float(FloatDistribution(low: 1e-5, high: 1, log: true))),
+            ParameterSpec(
+                name: "kind",
+                distribution: .categorical(
+                    CategoricalDistribution(choices: [.string("a"), .string("b"), .string("c"), .string("d")]))),
+        ])
+        var options = TPEOptions()
+        options.nStartupTrials = 8
+        for seed in UInt64(1)...5 {
+            let proposals = try Self.run(
+                TPESampler(options: options, studySeed: seed), space: space, count: 8, seed: seed)
+            let x = proposals.map { Int((($0.double("x") ?? .nan) + 5) / 10 * 8) }
+            let lr = proposals.map {
+                Int((Foundation.log($0.double("lr") ?? .nan) - Foundation.log(1e-5)) / Foundation.log(1e5) * 8)
+            }
+            #expect(x.sorted() == Array(0..<8), "seed \(seed): strata of x \(x)")
+            #expect(lr.sorted() == Array(0..<8), "seed \(seed): strata of lr \(lr)")
+            for choice in ["a", "b", "c", "d"] {
+                #expect(proposals.count { $0["kind"] == .string(choice) } == 2, "seed \(seed): \(choice)")
+            }
+            let again = try Self.run(
+                TPESampler(options: options, studySeed: seed), space: space, count: 8, seed: seed)
+            #expect(again == proposals)
+            let otherDesign = try Self.run(
+                TPESampler(options: options, studySeed: seed + 100), space: space, count: 8, seed: seed)
+            #expect(otherDesign.map { Int((($0.double("x") ?? .nan) + 5) / 10 * 8) } != x)
+        }
+    }
+
+    /// The next N startup trials (after trials that failed, say) cover the strata again, in another order.
+    @Test func startupDesignCoversTheStrataAgainInEachRound() {
+        for size in [2, 5, 10, 17] {
+            let design = StartupDesign(seed: 42, size: size)
+            for parameter in 0..<3 {
+                var orders: [[Int]] = []
+                for round in 0..<3 {
+                    let strata = (0..<size).map { k in
+                        Int(design.unit(trial: round * size + k, parameter: parameter, jitter: 0.5) * Double(size))
+                    }
+                    #expect(strata.sorted() == Array(0..<size), "size \(size), parameter \(parameter), round \(round)")
+                    orders.append(strata)
+                }
+                if size >= 5 { #expect(Set(orders).count > 1, "size \(size): every round in the same order") }
+            }
+            // A unit stays inside its stratum for any jitter in [0, 1).
+            for jitter in [0.0, 0.999_999_999] {
+                let unit = design.unit(trial: 3, parameter: 0, jitter: jitter)
+                #expect(unit >= 0 && unit < 1)
+                #expect(
+                    Int(unit * Double(size)) == Int(design.unit(trial: 3, parameter: 0, jitter: 0.5) * Double(size)))
+            }
+        }
+    }
+
+    /// Without the seed, or with `adaptive` off (Optuna's behaviour), the startup trials are independent draws.
+    @Test func startupTrialsAreIndependentDrawsWithoutTheSeedOrAdaptiveMode() throws {
+        var optuna = TPEOptions()
+        optuna.adaptive = false
+        let space = Self.mixedSpace
+        let random = try Self.run(RandomSampler(), space: space, count: 10, seed: 9)
+        #expect(try Self.run(TPESampler(options: optuna, studySeed: 9), space: space, count: 10, seed: 9) == random)
+        #expect(try Self.run(TPESampler(), space: space, count: 10, seed: 9) == random)
+        #expect(try Self.run(TPESampler(studySeed: 9), space: space, count: 10, seed: 9) != random)
+    }
+
     @Test func everyModeProposesValidAssignmentsOfAConditionalSpace() throws {
         for (multivariate, group, adaptive) in [
             (true, false, true), (true, false, false), (false, false, false), (true, true, false), (true, true, true),

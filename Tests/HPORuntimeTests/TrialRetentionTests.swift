@@ -37,10 +37,11 @@ struct TrialRetentionTests {
         return .median(options)
     }
 
-    static func referenceSampler(_ kind: SamplerSpec.Kind) -> any Sampler {
+    /// The sampler a study of seed `seed` runs, made afresh.
+    static func referenceSampler(_ kind: SamplerSpec.Kind, seed: UInt64) -> any Sampler {
         switch kind {
         case .random: return RandomSampler()
-        case .tpe(let options): return TPESampler(options: options)
+        case .tpe(let options): return TPESampler(options: options, studySeed: seed)
         }
     }
 
@@ -61,7 +62,7 @@ struct TrialRetentionTests {
             let stored = try storage.trials(in: session.study.id, states: nil)
             let number = stored.count
             var generator = SeededGenerator(seed: session.seed, trialNumber: number)
-            let expected = try Self.referenceSampler(sampler).suggest(
+            let expected = try Self.referenceSampler(sampler, seed: session.seed).suggest(
                 trialNumber: number, in: Self.space, history: TrialHistory(direction: .minimize, trials: stored),
                 using: &generator)
             let trial = try session.ask()

@@ -73,6 +73,39 @@ struct AskTellTests {
         for key in ["trial", "value", "params", "state", "duration_s"] { #expect(best[key] != nil, "best has \(key)") }
     }
 
+    /// The startup asks of a seeded TPE study form a Latin hypercube drawn from the study's seed: ten asks put x in
+    /// ten different tenths of its range, lr in ten different tenths of its log range, and each model five times
+    /// (ten independent draws would fill every tenth with a chance of 10!/10^10, under 0.04%).
+    @Test func startupAsksOfASeededStudyCoverEveryTenthOfEachRange() throws {
+        let cli = try CLIHarness()
+        try cli.write(
+            "study.yaml",
+            """
+            name: "design"
+            direction: minimize
+            sampler: {type: tpe, seed: 11, n_startup_trials: 10}
+            space:
+              model: {type: categorical, choices: ["a", "b"]}
+              x: {type: float, low: -5.0, high: 5.0}
+              lr: {type: float, low: 1.0e-05, high: 1.0, log: true}
+
+            """)
+        let storage = ["--storage", "sqlite:///study.db"]
+        var x: [Int] = []
+        var lr: [Int] = []
+        var models: [String] = []
+        for _ in 0..<10 {
+            let ask = try #require(try cli.json(["ask", "study.yaml"] + storage) as? [String: Any])
+            let params = try #require(ask["params"] as? [String: Any])
+            x.append(Int((try #require(params["x"] as? Double) + 5) / 10 * 10))
+            lr.append(Int((Foundation.log10(try #require(params["lr"] as? Double)) + 5) / 5 * 10))
+            models.append(try #require(params["model"] as? String))
+        }
+        #expect(x.sorted() == Array(0..<10), "tenths of x: \(x)")
+        #expect(lr.sorted() == Array(0..<10), "tenths of lr: \(lr)")
+        #expect(models.count { $0 == "a" } == 5, "\(models)")
+    }
+
     @Test func tellingAFinishedTrialFailsWithOneLine() throws {
         let cli = try CLIHarness()
         try cli.write("study.yaml", study)

@@ -19,12 +19,16 @@ final class CLIHarness: Sendable {
             .deletingLastPathComponent()
     }
 
-    /// `$HPO_BIN`, else the `hpo` built next to the test bundle, else `.build/debug/hpo`.
+    /// `$HPO_BIN`, else the `hpo` built next to the test executable or bundle, else `.build/debug/hpo`.
     static func findBinary() throws -> URL {
         if let path = ProcessInfo.processInfo.environment["HPO_BIN"] {
             return URL(fileURLWithPath: path, relativeTo: repositoryRoot)
         }
-        var candidates: [URL] = []
+        // The test executable's own folder first: the build folder it was built in (any --build-path).
+        var candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+                .appendingPathComponent("hpo")
+        ]
         for bundle in Bundle.allBundles {
             candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("hpo"))
         }

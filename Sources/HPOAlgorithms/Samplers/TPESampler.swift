@@ -12,7 +12,15 @@ import Synchronization
 ///   `n_ei_candidates` points are drawn from l(x) and the one with the largest log l(x) − log g(x) wins.
 /// - Parameters outside every joint group (conditional, new, or with a changed domain) get univariate TPE.
 ///
-/// With `adaptive` on (hpo's default), the bandwidth floor of l(x) follows the evidence of the whole study:
+/// With `adaptive` on (hpo's default) and the study's seed given, the startup trials form a Latin hypercube
+/// (`StartupDesign`) rather than independent draws: each parameter's first `n_startup_trials` values fall in as many
+/// equal strata of its range (on the log scale for log domains), one each, so every categorical choice and every part of
+/// every range is tried before the model takes over. Measured over 1,000 seeds of 15 functions at 100 trials
+/// (`hpo-bench tpe-quality`, paired with independent startup draws) it lowered the mean regret on 11 of them, by up to
+/// 21% (nested conditional space) and 9% (styblinski_tang4), both beyond two standard errors, and raised none by more
+/// than two (rastrigin3 +3%, 1.5 standard errors).
+///
+/// With `adaptive` on, the bandwidth floor of l(x) also follows the evidence of the whole study:
 /// Optuna's magic clip `(H − L)/min(100, n + 2)` counts only l's own observations (at most 25), which keeps
 /// every good kernel at least 1/27 of the range wide for ever; hpo counts half of all the observations of the
 /// group instead, so l can sharpen around the good region as the study grows. Measured on 15 functions
@@ -36,10 +44,13 @@ import Synchronization
 /// a lock and brings it up to date on each call, so one proposal costs little more than evaluating the kernels.
 public final class TPESampler: Sampler {
     public let options: TPEOptions
+    /// The study's seed, which the startup design is drawn from (nil: startup trials are independent draws).
+    public let studySeed: UInt64?
     private let cache = Mutex(TPEStudyCache())
 
-    public init(options: TPEOptions = TPEOptions()) {
+    public init(options: TPEOptions = TPEOptions(), studySeed: UInt64? = nil) {
         self.options = options
+        self.studySeed = studySeed
     }
 
     public func suggest(
@@ -75,9 +86,15 @@ public final class TPESampler: Sampler {
             rule: options.resolvedPrunedTrials)
         var values: [String: ParamValue] = [:]
         if split.finishedCount < options.nStartupTrials {
-            for spec in space.parameters where spec.isActive(given: values) {
-                values[spec.name] = spec.distribution.externalValue(
-                    of: spec.distribution.drawUniform(using: &generator))
+            let design =
+                options.adaptive ? studySeed.map { StartupDesign(seed: $0, size: options.nStartupTrials) } : nil
+            for (p, spec) in space.parameters.enumerated() where spec.isActive(given: values) {
+                let internalValue =
+                    design.map {
+                        spec.distribution.value(
+                            atUnit: $0.unit(trial: trialNumber, parameter: p, jitter: generator.nextUnit()))
+                    } ?? spec.distribution.drawUniform(using: &generator)
+                values[spec.name] = spec.distribution.externalValue(of: internalValue)
             }
             return Assignment(values)
         }
@@ -341,5 +358,29 @@ public final class TPESampler: Sampler {
             bestScore = score
         }
         return best
+    }
+}
+
+/// A Latin hypercube over the startup trials: the trials numbered r·N ..< (r + 1)·N (N = `n_startup_trials`) take
+/// each parameter's N equal strata of the unit interval once each, in an order drawn from the study's seed (its own
+/// for each parameter and round r), at a uniform point within the stratum. Each parameter's values are spread over
+/// its whole range however few the startup trials, and a trial's design depends only on the seed and its number.
+struct StartupDesign {
+    let seed: UInt64
+    let size: Int
+
+    func unit(trial: Int, parameter: Int, jitter: Double) -> Double {
+        guard size > 1, trial >= 0 else { return jitter }
+        let round = trial / size
+        var generator = SeededGenerator(
+            seed: seed ^ 0x5354_4152_5455_5000, trialNumber: round, stream: UInt64(parameter) &+ 1)
+        var order = Array(0..<size)
+        // Fisher–Yates with the generator's units.
+        for i in stride(from: size - 1, to: 0, by: -1) {
+            let j = Swift.min(Int(generator.nextUnit() * Double(i + 1)), i)
+            order.swapAt(i, j)
+        }
+        let stratum = order[trial % size]
+        return Swift.min((Double(stratum) + jitter) / Double(size), 1.0.nextDown)
     }
 }

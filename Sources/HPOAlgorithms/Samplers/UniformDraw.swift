@@ -17,7 +17,22 @@ extension Distribution {
         case .categorical(let domain):
             let count = domain.choices.count
             guard count > 1 else { return 0 }
-            return Double(min(Int(generator.nextUnit() * Double(count)), count - 1))
+            return value(atUnit: generator.nextUnit())
+        }
+    }
+
+    /// The internal value a uniform draw gives for the unit `unit` in [0, 1): the value at that quantile of the
+    /// uniform distribution `drawUniform` samples (on the log scale for log domains, over the grid for stepped ones).
+    func value(atUnit unit: Double) -> Double {
+        switch self {
+        case .float(let domain):
+            return domain.value(atUnit: unit)
+        case .int(let domain):
+            return domain.value(atUnit: unit)
+        case .categorical(let domain):
+            let count = domain.choices.count
+            guard count > 1 else { return 0 }
+            return Double(min(Int(unit * Double(count)), count - 1))
         }
     }
 }
@@ -25,7 +40,11 @@ extension Distribution {
 extension FloatDistribution {
     func drawUniform(using generator: inout SeededGenerator) -> Double {
         guard high > low else { return low }
-        let unit = generator.nextUnit()
+        return value(atUnit: generator.nextUnit())
+    }
+
+    func value(atUnit unit: Double) -> Double {
+        guard high > low else { return low }
         if let step, step > 0 {
             let value = (low - step / 2) + unit * ((high - low) + step)
             return snapped(value)
@@ -51,7 +70,11 @@ extension FloatDistribution {
 extension IntDistribution {
     func drawUniform(using generator: inout SeededGenerator) -> Double {
         guard high > low else { return Double(low) }
-        let unit = generator.nextUnit()
+        return value(atUnit: generator.nextUnit())
+    }
+
+    func value(atUnit unit: Double) -> Double {
+        guard high > low else { return Double(low) }
         if log, low > 0 {
             let lower = Foundation.log(Double(low) - 0.5)
             let upper = Foundation.log(Double(high) + 0.5)
