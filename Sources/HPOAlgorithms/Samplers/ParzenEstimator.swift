@@ -525,7 +525,7 @@ final class ParzenEstimator: Sendable {
     /// the point's reference − `negligibleLogGap` − 1 (every later term is ≤ 0). The reference starts as the last
     /// kernel's final term (−∞ when there is a single block: nothing comes before it to prune) and rises to the final
     /// term of the best kernel of each block of kernels when that is higher. The kernels are visited in blocks whose
-    /// constants stay in the first-level cache while every point is scored against them.
+    /// constants stay in the first-level cache while every point is scored against them, two points at a time.
     /// `largest` gets each point's largest kept sum (the row of the best kernel of its best block).
     private func keepContinuousSurvivors(
         coordinates: [Double], rows: UnsafeMutablePointer<Double>, kept: UnsafeMutablePointer<Int32>, count: Int,
