@@ -7,9 +7,8 @@ import HPOCore
 struct QualityBenchmark {
     struct Variant {
         let name: String
-        let sampler: any Sampler
-        /// A fresh sampler for a run with the given seed (nil: `sampler` serves every run).
-        var perRun: ((UInt64) -> any Sampler)? = nil
+        /// A fresh sampler for a run with the given seed.
+        let sampler: (UInt64) -> any Sampler
     }
 
     var seeds = 20
@@ -102,12 +101,10 @@ struct QualityBenchmark {
         independent.multivariate = false
         return [
             // As `hpo run` makes it: with the study's seed, from which the startup design is drawn.
-            Variant(
-                name: "hpo_tpe", sampler: TPESampler(options: TPEOptions()),
-                perRun: { TPESampler(options: TPEOptions(), studySeed: $0) }),
-            Variant(name: "optuna_like", sampler: TPESampler(options: optuna)),
-            Variant(name: "indep_like", sampler: TPESampler(options: independent)),
-            Variant(name: "random", sampler: RandomSampler()),
+            Variant(name: "hpo_tpe", sampler: { TPESampler(options: TPEOptions(), studySeed: $0) }),
+            Variant(name: "optuna_like", sampler: { _ in TPESampler(options: optuna) }),
+            Variant(name: "indep_like", sampler: { _ in TPESampler(options: independent) }),
+            Variant(name: "random", sampler: { _ in RandomSampler() }),
         ]
     }
 
@@ -161,7 +158,7 @@ struct QualityBenchmark {
                 for seed in 0..<seeds {
                     let runSeed = UInt64(seedOffset + seed)
                     let regrets = try Self.run(
-                        problem, sampler: variant.perRun?(runSeed) ?? variant.sampler, seed: runSeed, budgets: budgets)
+                        problem, sampler: variant.sampler(runSeed), seed: runSeed, budgets: budgets)
                     for b in budgets.indices {
                         sums[b][v] += regrets[b] / Double(seeds)
                         regretsOf[v][b].append(regrets[b])
